@@ -1,0 +1,62 @@
+/**
+ * The normalized application: the only thing the runtime reads.
+ * Produced from skiff.toml (or from CLI flags for `skiff up --component`); every path is absolute.
+ */
+
+/** Where a value came from, for error messages: `skiff.toml:12`. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+}
+
+export interface App {
+  /** Absolute path of the manifest, or undefined when the app was built from CLI flags. */
+  manifestPath: string | undefined;
+  /** Folder that relative paths in the manifest are resolved against. */
+  baseDir: string;
+  name: string;
+  version: string | undefined;
+  description: string | undefined;
+  /** Keyed by component id, in manifest order. */
+  components: Map<string, ComponentSpec>;
+  /** In manifest order; the router decides precedence. */
+  httpRoutes: HttpRouteSpec[];
+}
+
+export interface ComponentSpec {
+  id: string;
+  /** Absolute path of the component's .wasm file. */
+  source: string;
+  description: string | undefined;
+  /** The only environment variables the guest sees. */
+  environment: Record<string, string>;
+  /** Host folders or files mounted into the guest. */
+  files: FileMount[];
+  /** Outbound destinations the guest may reach, e.g. `https://example.com:443`, `http://127.0.0.1:*`. */
+  allowedOutboundHosts: string[];
+  build: BuildSpec | undefined;
+  where: SourceLocation | undefined;
+}
+
+export interface FileMount {
+  /** Absolute host path (a folder or a single file). */
+  hostPath: string;
+  /** Absolute path inside the guest, e.g. `/static`. */
+  guestPath: string;
+  /** Read-only unless the manifest says `read_only = false` / the CLI says `HOST::GUEST::rw`. */
+  readOnly: boolean;
+}
+
+export interface BuildSpec {
+  command: string;
+  /** Absolute working directory. */
+  workdir: string;
+  watch: string[];
+}
+
+export type HttpRouteSpec = {
+  /** A public route such as `/`, `/cart`, `/users/:id`, `/static/...`, or `private` for no public route. */
+  route: string | { private: true };
+  component: string;
+  where: SourceLocation | undefined;
+};

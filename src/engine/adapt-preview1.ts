@@ -4,8 +4,8 @@
  * One implementation of WASI 0.2 then serves both preview1 and preview2 guests.
  */
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { componentNew } from '@bytecodealliance/jco-transpile/wasm-tools';
 
 export type Preview1Kind = 'command' | 'reactor';
@@ -15,8 +15,8 @@ const adapterCache = new Map<Preview1Kind, Promise<Uint8Array>>();
 function loadAdapter(kind: Preview1Kind): Promise<Uint8Array> {
   let adapter = adapterCache.get(kind);
   if (!adapter) {
-    const require = createRequire(import.meta.url);
-    const jcoDir = dirname(require.resolve('@bytecodealliance/jco/package.json'));
+    // jco's package exports hide lib/, so locate it from the resolved entry point (dist/api.js).
+    const jcoDir = dirname(dirname(fileURLToPath(import.meta.resolve('@bytecodealliance/jco'))));
     adapter = readFile(join(jcoDir, 'lib', `wasi_snapshot_preview1.${kind}.wasm`));
     adapterCache.set(kind, adapter);
   }

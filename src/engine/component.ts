@@ -1,0 +1,111 @@
+/**
+ * A loaded component: validated, transpiled (cached), core modules compiled once. Each call to
+ * `instantiate` makes a fresh instance with its own imports; compiled code is shared.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { adaptPreview1 } from './adapt-preview1.ts';
+import { ComponentLoadError } from './errors.ts';
+import { defaultCacheDir, transpileCached } from './transpile-cache.ts';
+import { wasmKind } from './wasm-kind.ts';
+
+export type EntryPoint = 'http' | 'command';
+
+const ENTRY_EXPORTS: Record<EntryPoint, string> = {
+  http: 'wasi:http/incoming-handler',
+  command: 'wasi:cli/run',
+};
+
+type Glue = {
+  instantiate(getCoreModule: (name: string) => WebAssembly.Module, imports: Record<string, object>): Promise<GuestExports>;
+};
+// The glue's exports are typed by the component's WIT, which this host only knows at run time.
+// biome-ignore lint/suspicious/noExplicitAny: shape checked by the entry-point callers
+export type GuestExports = Record<string, any>;
+
+export interface LoadOptions {
+  cacheDir?: string;
+  /** Wrap a preview1 core module with the preview1 adapter instead of rejecting it. */
+  adaptCoreModule?: 'command' | 'reactor';
+}
+
+export class Component {
+  readonly file: string;
+  readonly exports: string[];
+  readonly imports: string[];
+  readonly #glue: Glue;
+  readonly #modules: Map<string, WebAssembly.Module>;
+
+  private constructor(file: string, exports: string[], imports: string[], glue: Glue, modules: Map<string, WebAssembly.Module>) {
+    this.file = file;
+    this.exports = exports;
+    this.imports = imports;
+    this.#glue = glue;
+    this.#modules = modules;
+  }
+
+  static async load(file: string, options: LoadOptions = {}): Promise<Component> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+    } catch (e) {
+      throw new ComponentLoadError(file, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`, 'check the path');
+    }
+    if (wasmKind(bytes, file) === 'core-module') {
+      if (!options.adaptCoreModule) {
+        throw new ComponentLoadError(
+          file,
+          'this is a core WebAssembly module, not a component',
+          'build for a WASI 0.2 target (e.g. `cargo build --target wasm32-wasip2`), or adapt it: ' +
+            '`wasm-tools component new module.wasm --adapt wasi_snapshot_preview1.reactor.wasm -o component.wasm`' +
+            ' (`skiff run` adapts preview1 commands by itself)',
+        );
+      }
+      bytes = await adaptPreview1(bytes, options.adaptCoreModule);
+    }
+    let transpiled: Awaited<ReturnType<typeof transpileCached>>;
+    try {
+      transpiled = await transpileCached(bytes, options.cacheDir ?? defaultCacheDir());
+    } catch (e) {
+      throw new ComponentLoadError(file, `not a valid component: ${e instanceof Error ? e.message : e}`, 'rebuild it; the file may be truncated');
+    }
+    const modules = new Map<string, WebAssembly.Module>();
+    for (const [name, path] of transpiled.coreModules) modules.set(name, await WebAssembly.compile(await readFile(path)));
+    const glue = (await import(pathToFileURL(transpiled.gluePath).href)) as Glue;
+    return new Component(file, transpiled.exports, transpiled.imports, glue, modules);
+  }
+
+  /** The versioned export that implements `entry`, if any. */
+  exportFor(entry: EntryPoint): string | undefined {
+    const name = ENTRY_EXPORTS[entry];
+    return this.exports.find((e) => e === name || e.startsWith(`${name}@`));
+  }
+
+  /** Throws a load error that lists what the component does export. */
+  requireEntry(entry: EntryPoint): string {
+    const found = this.exportFor(entry);
+    if (found) return found;
+    const wanted = ENTRY_EXPORTS[entry];
+    const other = entry === 'http' ? 'command' : 'http';
+    const hint =
+      this.exportFor(other) !== undefined
+        ? entry === 'http'
+          ? `it is a command: run it with \`skiff run ${basename(this.file)}\``
+          : `it is an HTTP handler: serve it with \`skiff up --component ${basename(this.file)}\``
+        : `build it for a world that exports ${wanted} (e.g. wasi:http/proxy)`;
+    throw new ComponentLoadError(
+      this.file,
+      `the component does not export ${wanted}; it exports: ${this.exports.join(', ') || '(nothing)'}`,
+      hint,
+    );
+  }
+
+  async instantiate(imports: Record<string, object>): Promise<GuestExports> {
+    return this.#glue.instantiate((name) => {
+      const module = this.#modules.get(name);
+      if (!module) throw new Error(`transpiled glue asked for unknown core module ${name}`);
+      return module;
+    }, imports);
+  }
+}

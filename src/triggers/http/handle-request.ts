@@ -1,0 +1,121 @@
+/**
+ * One HTTP request through one fresh component instance: build the guest's view of the request,
+ * call `wasi:http/incoming-handler#handle`, stream the response back. A trap fails only this request.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Component } from '../../engine/component.ts';
+import type { ComponentSpec } from '../../manifest/app.ts';
+import { IncomingBody, type OutgoingBody } from '../../wasi/http/bodies.ts';
+import { type Fields, fieldsFromNode, fieldsToNode, fieldsToPairs } from '../../wasi/http/fields.ts';
+import { IncomingRequest, ResponseOutparam, type ResponseResult } from '../../wasi/http/messages.ts';
+import { instanceImports } from '../../wasi/imports.ts';
+import { emptySource, lineSink, readableSource, writableSink } from '../../wasi/io/node-streams.ts';
+import type { HostLog } from './log.ts';
+import { isRouteHeaderName, routeHeaders } from './route-headers.ts';
+import type { RouteMatch } from './router.ts';
+
+export interface RequestContext {
+  id: number;
+  spec: ComponentSpec;
+  component: Component;
+  exportName: string;
+  match: RouteMatch;
+  log: HostLog;
+}
+
+function sendPlain(res: ServerResponse, status: number, text: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`${text}\n`);
+}
+
+function guestRequest(req: IncomingMessage, match: RouteMatch): IncomingRequest {
+  const local = req.socket;
+  const authority = req.headers.host ?? `${local.localAddress}:${local.localPort}`;
+  const clientAddr = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+  // Route headers come from the host only: drop any the client sent so they cannot be spoofed.
+  const raw: string[] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    if (!isRouteHeaderName(req.rawHeaders[i] as string)) raw.push(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+  }
+  const headers = fieldsFromNode(raw, routeHeaders(match, { fullUrl: `http://${authority}${req.url}`, clientAddr }));
+  const trailers = new Promise<Fields | undefined>((resolve) => {
+    req.on('end', () => resolve(req.rawTrailers.length ? fieldsFromNode(req.rawTrailers) : undefined));
+    req.on('close', () => resolve(undefined));
+  });
+  return new IncomingRequest({
+    method: req.method ?? 'GET',
+    pathWithQuery: req.url ?? '/',
+    scheme: { tag: 'HTTP' },
+    authority,
+    headers,
+    body: new IncomingBody(readableSource(req), () => trailers),
+  });
+}
+
+function attachBody(body: OutgoingBody, res: ServerResponse): void {
+  body.attach({
+    sink: writableSink(res),
+    finish: (trailers) => {
+      if (trailers) res.addTrailers(fieldsToPairs(trailers));
+      res.end();
+    },
+    // The head is already out: the only honest signal left is a broken connection.
+    abort: () => res.destroy(),
+  });
+}
+
+export async function handleRequest(ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { spec, log } = ctx;
+  const guestLog = (line: string) => log.guest(spec.id, line);
+  const instance = instanceImports({
+    componentId: spec.id,
+    args: [],
+    env: spec.environment,
+    mounts: spec.files,
+    allowedOutboundHosts: spec.allowedOutboundHosts,
+    stdin: emptySource(),
+    stdout: lineSink(guestLog),
+    stderr: lineSink(guestLog),
+    log: (message) => log.warn(`[${spec.id}] request ${ctx.id}: ${message}`),
+  });
+  let delivered: ResponseResult | undefined;
+  const outparam = new ResponseOutparam((result) => {
+    delivered = result;
+    if (result.tag === 'err') return;
+    const response = result.val;
+    try {
+      res.writeHead(response.statusCode(), fieldsToNode(response.headers()));
+    } catch (e) {
+      log.error(`[${spec.id}] request ${ctx.id}: invalid response head: ${(e as Error).message}`);
+      delivered = { tag: 'err', val: { tag: 'HTTP-protocol-error' } };
+      sendPlain(res, 500, 'Internal Server Error: the component sent an invalid response head');
+      return;
+    }
+    if (response.bodyTaken) attachBody(response.outgoingBody, res);
+  });
+  try {
+    const guest = await ctx.component.instantiate(instance.imports);
+    await guest[ctx.exportName].handle(guestRequest(req, ctx.match), outparam);
+    if (!delivered) {
+      log.error(`[${spec.id}] request ${ctx.id}: the component returned without setting a response`);
+      sendPlain(res, 500, 'Internal Server Error: the component did not respond');
+    } else if (delivered.tag === 'err') {
+      log.error(`[${spec.id}] request ${ctx.id}: the component answered with error ${JSON.stringify(delivered.val)}`);
+      sendPlain(res, 500, `Internal Server Error: ${delivered.val.tag}`);
+    } else if (!delivered.val.bodyTaken) {
+      res.end();
+    } else if (delivered.val.outgoingBody.state === 'open') {
+      log.error(`[${spec.id}] request ${ctx.id}: the component returned without finishing the response body`);
+      res.destroy();
+    }
+  } catch (e) {
+    log.trap(spec.id, ctx.id, `${req.method} ${req.url}`, e);
+    sendPlain(res, 500, 'Internal Server Error: the component failed (see the server log)');
+  } finally {
+    instance.dispose();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The HTTP trigger: loads every routed component before listening (so a bad component fails at
+ * start, not on the first request), routes each request, and shuts down gracefully.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Component } from '../../engine/component.ts';
+import type { App } from '../../manifest/app.ts';
+import { handleRequest } from './handle-request.ts';
+import type { HostLog } from './log.ts';
+import { HEALTH_ROUTE } from './route-pattern.ts';
+import { RouteTable } from './router.ts';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  log: HostLog;
+  cacheDir?: string;
+}
+
+export interface RunningHttpServer {
+  /** e.g. `http://127.0.0.1:3000` */
+  url: string;
+  routes: Array<{ route: string; component: string }>;
+  server: Server;
+  /** Stops accepting, lets in-flight requests finish, then resolves. */
+  close(): Promise<void>;
+}
+
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+export async function startHttpServer(app: App, options: HttpServerOptions): Promise<RunningHttpServer> {
+  const table = RouteTable.fromSpecs(app.httpRoutes);
+  const loaded = new Map<string, { component: Component; exportName: string }>();
+  for (const { component: id } of table.routes()) {
+    if (loaded.has(id)) continue;
+    const spec = app.components.get(id);
+    if (!spec) throw new Error(`route refers to unknown component "${id}"`);
+    const component = await Component.load(spec.source, { cacheDir: options.cacheDir });
+    loaded.set(id, { component, exportName: component.requireEntry('http') });
+  }
+
+  let nextRequestId = 1;
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] as string;
+    if (path === HEALTH_ROUTE) {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    const match = table.match(path);
+    const target = match && loaded.get(match.component);
+    const spec = match && app.components.get(match.component);
+    if (!match || !target || !spec) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`Not Found: no route matches ${path}\n`);
+      return;
+    }
+    const ctx = { id: nextRequestId++, spec, match, log: options.log, ...target };
+    handleRequest(ctx, req, res).catch((e: unknown) => {
+      options.log.error(`request ${ctx.id}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      const where = `${options.host}:${options.port}`;
+      if (e.code === 'EADDRINUSE') {
+        reject(new ListenError(`cannot listen on ${where}: the port is already in use. Stop the other server or choose another port, e.g. --listen ${options.host}:0 for a free one`));
+      } else if (e.code === 'EACCES') {
+        reject(new ListenError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose a port above 1024`));
+      } else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {
+        reject(new ListenError(`cannot listen on ${where}: no such local address; use 127.0.0.1 or 0.0.0.0`));
+      } else reject(e);
+    });
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    routes: table.routes(),
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,32 @@
+/** `wasi:clocks` — allowed to every guest. Timers are pollables, so sleeping suspends only the guest. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pollable } from './io/poll.ts';
+
+const monotonicNow = (): bigint => process.hrtime.bigint();
+
+function pollableAt(deadline: bigint): Pollable {
+  return new Pollable({
+    isReady: () => monotonicNow() >= deadline,
+    whenReady: () => sleep(Math.max(0, Math.ceil(Number(deadline - monotonicNow()) / 1e6))),
+  });
+}
+
+export const monotonicClockImports = {
+  now: monotonicNow,
+  resolution: (): bigint => 1n,
+  subscribeInstant: (when: bigint): Pollable => pollableAt(when),
+  subscribeDuration: (duration: bigint): Pollable => pollableAt(monotonicNow() + duration),
+};
+
+export interface Datetime {
+  seconds: bigint;
+  nanoseconds: number;
+}
+
+export const wallClockImports = {
+  now(): Datetime {
+    const micros = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+    return { seconds: micros / 1_000_000n, nanoseconds: Number(micros % 1_000_000n) * 1000 };
+  },
+  resolution: (): Datetime => ({ seconds: 0n, nanoseconds: 1000 }),
+};

@@ -1,0 +1,99 @@
+/**
+ * `wasi:http/outgoing-handler` — outbound requests, only to destinations the component was granted.
+ * Bodies stream both ways; nothing is buffered whole.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { readableSource, writableSink } from '../io/node-streams.ts';
+import { StreamFailure } from '../io/streams.ts';
+import { ResultError } from '../result-error.ts';
+import { IncomingBody } from './bodies.ts';
+import { fieldsFromNode, fieldsToNode } from './fields.ts';
+import {
+  type ErrorCode,
+  FutureIncomingResponse,
+  IncomingResponse,
+  methodToString,
+  type OutgoingRequest,
+  type RequestOptions,
+  schemeToString,
+} from './messages.ts';
+import type { OutboundPolicy } from './outbound-policy.ts';
+
+/** wasmtime's default too: a request without a scheme goes out over TLS. */
+const DEFAULT_SCHEME = 'https';
+
+function errorCodeFor(e: NodeJS.ErrnoException): ErrorCode {
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return { tag: 'connection-refused' };
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return { tag: 'DNS-error', val: { rcode: e.code, infoCode: undefined } };
+    case 'ETIMEDOUT':
+      return { tag: 'connection-timeout' };
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return { tag: 'connection-terminated' };
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return { tag: 'destination-unavailable' };
+    default:
+      if (e.code?.startsWith('ERR_TLS') || e.code?.includes('CERT')) return { tag: 'TLS-certificate-error' };
+      return { tag: 'internal-error', val: e.message };
+  }
+}
+
+const nsToMs = (ns: bigint | undefined): number | undefined => (ns === undefined ? undefined : Number(ns / 1_000_000n));
+
+export function outgoingHandlerImports(policy: OutboundPolicy, describe: (message: string) => void) {
+  return {
+    handle(request: OutgoingRequest, options: RequestOptions | undefined): FutureIncomingResponse {
+      const scheme = request.scheme() ? schemeToString(request.scheme()) : DEFAULT_SCHEME;
+      const authority = request.authority();
+      if (!authority || (scheme !== 'http' && scheme !== 'https')) {
+        throw new ResultError<ErrorCode>({ tag: 'HTTP-request-URI-invalid' });
+      }
+      const url = new URL(`${scheme}://${authority}`);
+      const port = Number(url.port || (scheme === 'https' ? 443 : 80));
+      if (!policy.allows(scheme, url.hostname, port)) {
+        describe(
+          `outbound request to ${scheme}://${authority} denied: add "${scheme}://${authority}" to allowed_outbound_hosts`,
+        );
+        throw new ResultError<ErrorCode>({ tag: 'HTTP-request-denied' });
+      }
+      const client = scheme === 'https' ? https : http;
+      const outgoing = client.request({
+        method: methodToString(request.method()),
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port,
+        path: request.pathWithQuery() ?? '/',
+        headers: fieldsToNode(request.headers()),
+        timeout: nsToMs(options?.connectTimeout()),
+      });
+      const response = new Promise<{ tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: ErrorCode }>((resolve) => {
+        outgoing.on('response', (res) => {
+          const failure = (e: Error) => new StreamFailure(e.message, errorCodeFor(e as NodeJS.ErrnoException));
+          const trailers = new Promise<ReturnType<typeof fieldsFromNode> | undefined>((done) => {
+            res.on('end', () => done(res.rawTrailers.length ? fieldsFromNode(res.rawTrailers) : undefined));
+            res.on('close', () => done(undefined));
+          });
+          const body = new IncomingBody(readableSource(res, failure), () => trailers);
+          resolve({ tag: 'ok', val: new IncomingResponse(res.statusCode ?? 502, fieldsFromNode(res.rawHeaders), body) });
+        });
+        outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })));
+        outgoing.on('error', (e) => resolve({ tag: 'err', val: errorCodeFor(e) }));
+      });
+      if (request.bodyTaken) {
+        request.outgoingBody.attach({
+          sink: writableSink(outgoing),
+          finish: () => outgoing.end(),
+          abort: (reason) => outgoing.destroy(new Error(reason)),
+        });
+      } else {
+        outgoing.end();
+      }
+      return new FutureIncomingResponse(response);
+    },
+  };
+}

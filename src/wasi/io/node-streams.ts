@@ -1,0 +1,124 @@
+/** ByteSources and ByteSinks over Node streams and memory, with backpressure both ways. */
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { type ByteSink, type ByteSource, StreamFailure } from './streams.ts';
+
+/** How much a sink accepts before the guest must wait for 'drain'. */
+const SINK_WINDOW = 64 * 1024;
+
+/** Reads a Node Readable in paused mode, so an unread body is never pulled into memory. */
+export function readableSource(stream: Readable, describeError = (e: Error) => new StreamFailure(e.message)): ByteSource {
+  let leftover: Uint8Array | undefined;
+  let ended = false;
+  let failure: StreamFailure | undefined;
+  stream.on('end', () => {
+    ended = true;
+  });
+  stream.on('error', (e) => {
+    failure = describeError(e);
+  });
+  // A readable closed without 'end' (client went away) is a failure, not a clean end.
+  stream.on('close', () => {
+    if (!ended && !failure) failure = describeError(new Error('the stream was closed before its end'));
+  });
+  const take = (max: number): Uint8Array | undefined => {
+    if (!leftover) {
+      const chunk: Buffer | string | null = stream.read();
+      if (chunk === null) return undefined;
+      leftover = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    }
+    const piece = leftover.subarray(0, max);
+    leftover = max < leftover.length ? leftover.subarray(max) : undefined;
+    return piece;
+  };
+  return {
+    read(max) {
+      const piece = take(max);
+      if (piece) return piece;
+      if (failure) throw failure;
+      if (ended || stream.readableEnded) return 'eof';
+      return new Uint8Array(0);
+    },
+    isReadable: () => Boolean(leftover) || stream.readableLength > 0 || ended || stream.readableEnded || Boolean(failure) || stream.destroyed,
+    async whenReadable() {
+      if (leftover || stream.readableLength > 0 || ended || failure || stream.destroyed) return;
+      await Promise.race([once(stream, 'readable'), once(stream, 'end'), once(stream, 'close')]).catch(() => {});
+    },
+    close() {
+      leftover = undefined;
+    },
+  };
+}
+
+/** Writes to a Node Writable; capacity drops to 0 while it needs draining. */
+export function writableSink(stream: Writable, describeError = (e: Error) => new StreamFailure(e.message)): ByteSink {
+  let failure: StreamFailure | undefined;
+  stream.on('error', (e) => {
+    failure = describeError(e);
+  });
+  return {
+    capacity() {
+      if (failure) throw failure;
+      if (stream.destroyed || stream.writableEnded) throw new StreamFailure('the peer closed the stream');
+      return stream.writableNeedDrain ? 0 : SINK_WINDOW;
+    },
+    write(bytes) {
+      stream.write(bytes);
+    },
+    async whenWritable() {
+      if (!stream.writableNeedDrain || failure || stream.destroyed) return;
+      await Promise.race([once(stream, 'drain'), once(stream, 'close')]).catch(() => {});
+    },
+  };
+}
+
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  let offset = 0;
+  return {
+    read(max) {
+      if (offset >= bytes.length) return 'eof';
+      const piece = bytes.subarray(offset, offset + max);
+      offset += piece.length;
+      return piece;
+    },
+    isReadable: () => true,
+    whenReadable: () => Promise.resolve(),
+  };
+}
+
+export const emptySource = (): ByteSource => bytesSource(new Uint8Array(0));
+
+/** Accepts everything, keeps nothing. */
+export function discardSink(): ByteSink {
+  return { capacity: () => SINK_WINDOW, write: () => {}, whenWritable: () => Promise.resolve() };
+}
+
+/** Splits guest output into lines for the host log; a partial last line is emitted on close. */
+export function lineSink(emit: (line: string) => void): ByteSink {
+  const decoder = new TextDecoder();
+  let pending = '';
+  const MAX_LINE = 16 * 1024;
+  return {
+    capacity: () => SINK_WINDOW,
+    write(bytes) {
+      pending += decoder.decode(bytes, { stream: true });
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        emit(pending.slice(0, newline).replace(/\r$/, ''));
+        pending = pending.slice(newline + 1);
+        newline = pending.indexOf('\n');
+      }
+      // A guest that never writes a newline must not grow the buffer without bound.
+      if (pending.length > MAX_LINE) {
+        emit(pending);
+        pending = '';
+      }
+    },
+    whenWritable: () => Promise.resolve(),
+    close() {
+      pending += decoder.decode();
+      if (pending) emit(pending);
+      pending = '';
+    },
+  };
+}

@@ -35,7 +35,8 @@ function sendPlain(res: ServerResponse, status: number, text: string): void {
 function guestRequest(req: IncomingMessage, match: RouteMatch): IncomingRequest {
   const local = req.socket;
   const authority = req.headers.host ?? `${local.localAddress}:${local.localPort}`;
-  const clientAddr = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+  const remote = req.socket.remoteAddress ?? '';
+  const clientAddr = `${remote.includes(':') ? `[${remote}]` : remote}:${req.socket.remotePort}`;
   // Route headers come from the host only: drop any the client sent so they cannot be spoofed.
   const raw: string[] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {

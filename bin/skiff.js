@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Skiff runs its TypeScript sources directly (Node's type stripping) and needs JSPI: Node 24+.
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 24) {
+  process.stderr.write(
+    `skiff needs Node.js 24 or newer (this is ${process.version}).\n` +
+      'Inside the repo, run it through npm (`npm start`, `npx skiff ...`), which uses the Node from node_modules.\n',
+  );
+  process.exit(1);
+}
+const { main } = await import('../src/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

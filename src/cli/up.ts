@@ -1,0 +1,84 @@
+/** `skiff up` — serve an app's HTTP routes (from skiff.toml, or one component from flags). */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { App } from '../manifest/app.ts';
+import { appFromComponent, loadApp } from '../manifest/load.ts';
+import { consoleLog } from '../triggers/http/log.ts';
+import { startHttpServer } from '../triggers/http/server.ts';
+import { listOption, parseDir, parseEnv, parseOptions, stringOption, UsageError } from './options.ts';
+
+const SPEC = {
+  from: 'string',
+  listen: 'string',
+  component: 'string',
+  route: 'string',
+  env: 'list',
+  dir: 'list',
+  'allow-outbound': 'list',
+  'runtime-config': 'string',
+  build: 'boolean',
+  watch: 'boolean',
+} as const;
+
+export const DEFAULT_LISTEN = '127.0.0.1:3000';
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:]+):(\d+)$/.exec(listen);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new UsageError(`--listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:3000 (port 0 picks a free port)`);
+  return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+async function appFor(o: ReturnType<typeof parseOptions>): Promise<App> {
+  const component = stringOption(o, 'component');
+  const grants = {
+    environment: parseEnv(listOption(o, 'env')),
+    files: listOption(o, 'dir').map(parseDir),
+    allowedOutboundHosts: listOption(o, 'allow-outbound'),
+  };
+  if (component) {
+    if (stringOption(o, 'from')) throw new UsageError('use either --from (a manifest) or --component (one .wasm), not both');
+    return appFromComponent({ source: resolve(component), route: stringOption(o, 'route'), ...grants });
+  }
+  if (stringOption(o, 'route')) throw new UsageError('--route goes with --component; in a manifest, routes are [[trigger.http]] entries');
+  const from = resolve(stringOption(o, 'from') ?? '.');
+  if (!existsSync(from) && !stringOption(o, 'from')) {
+    throw new UsageError('no skiff.toml here: pass --from PATH (a skiff.toml or its folder) or --component FILE.wasm');
+  }
+  const app = await loadApp(from);
+  // Flags add grants to every component of the app, as with `spin up --env`.
+  for (const spec of app.components.values()) {
+    Object.assign(spec.environment, grants.environment);
+    spec.files.push(...grants.files);
+    spec.allowedOutboundHosts.push(...grants.allowedOutboundHosts);
+  }
+  return app;
+}
+
+export async function up(argv: string[]): Promise<number> {
+  const o = parseOptions(argv, SPEC, false);
+  if (o.positionals.length > 0) {
+    const [first] = o.positionals;
+    const hint = first && existsSync(first) && statSync(first).isFile() && first.endsWith('.wasm') ? ` (did you mean --component ${first}?)` : '';
+    throw new UsageError(`unexpected argument "${first}"${hint}`);
+  }
+  for (const unsupported of ['runtime-config', 'build', 'watch'] as const) {
+    if (o.values.has(unsupported)) throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
+  }
+  const { host, port } = parseListen(stringOption(o, 'listen') ?? DEFAULT_LISTEN);
+  const app = await appFor(o);
+  const log = consoleLog();
+  const running = await startHttpServer(app, { host, port, log });
+  log.info(`Serving ${running.url}`);
+  for (const { route, component } of running.routes) log.info(`  ${route} -> ${component}`);
+
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`${signal}: finishing in-flight requests\n`);
+      running.close().then(done);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

@@ -1,0 +1,56 @@
+/**
+ * The command trigger: runs a `wasi:cli/run` component (or a preview1 core module, adapted on the
+ * fly) once, with stdio passed through and nothing else granted beyond what the caller lists.
+ */
+import { basename } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { Component } from '../../engine/component.ts';
+import type { FileMount } from '../../manifest/app.ts';
+import { GuestExit } from '../../wasi/cli.ts';
+import { instanceImports } from '../../wasi/imports.ts';
+import { readableSource, writableSink } from '../../wasi/io/node-streams.ts';
+
+export interface RunOptions {
+  args: string[];
+  env: Record<string, string>;
+  mounts: FileMount[];
+  allowedOutboundHosts: string[];
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  cacheDir?: string;
+}
+
+/** Exit status of a guest that trapped, as a process killed by SIGABRT (wasmtime does the same). */
+export const TRAP_EXIT_CODE = 134;
+
+export type RunOutcome = { exitCode: number; trap?: unknown };
+
+export async function runCommand(file: string, options: RunOptions): Promise<RunOutcome> {
+  const component = await Component.load(file, { cacheDir: options.cacheDir, adaptCoreModule: 'command' });
+  const exportName = component.requireEntry('command');
+  const instance = instanceImports({
+    componentId: basename(file),
+    args: [basename(file), ...options.args],
+    env: options.env,
+    cwd: options.mounts.some((m) => m.guestPath === '/') ? '/' : undefined,
+    mounts: options.mounts,
+    allowedOutboundHosts: options.allowedOutboundHosts,
+    stdin: readableSource(options.stdin),
+    stdout: writableSink(options.stdout),
+    stderr: writableSink(options.stderr),
+    log: (message) => options.stderr.write(`skiff: ${message}\n`),
+  });
+  try {
+    const guest = await component.instantiate(instance.imports);
+    await guest[exportName].run();
+    return { exitCode: 0 };
+  } catch (e) {
+    if (e instanceof GuestExit) return { exitCode: e.code };
+    // `run` returning `err` surfaces from the glue as a ComponentError: a failed run, not a trap.
+    if (e instanceof Error && e.name === 'ComponentError') return { exitCode: 1 };
+    return { exitCode: TRAP_EXIT_CODE, trap: e };
+  } finally {
+    instance.dispose();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Runs the real `skiff` CLI as a child process, the way a user would, and waits for its ready line.
+ * Every test gets its own process on an ephemeral port and a shared on-disk compile cache.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(import.meta.dirname, '..', '..');
+export const SKIFF_BIN = join(REPO, 'bin', 'skiff.js');
+/** One cache for the whole test run: the first test transpiles, the rest reuse it. */
+export const TEST_CACHE_DIR = join(REPO, '.skiff-cache', 'test');
+
+export interface SkiffProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything printed so far, stdout and stderr. */
+  stdout(): string;
+  stderr(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function runSkiff(args: string[], options: { input?: string; cwd?: string } = {}) {
+  const child = spawn(process.execPath, [SKIFF_BIN, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+  });
+  child.stdin.end(options.input ?? '');
+  const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  return { child, done };
+}
+
+/** Starts `skiff up …` on a free port and resolves once it prints `Serving http://…`. */
+export async function startSkiffUp(args: string[], timeoutMs = 60_000): Promise<SkiffProcess> {
+  const child = spawn(process.execPath, [SKIFF_BIN, 'up', '--listen', '127.0.0.1:0', ...args], {
+    cwd: REPO,
+    env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+  });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`skiff up did not become ready in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      const match = /^Serving (http:\/\/\S+)$/m.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1] as string);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`skiff up exited with ${code} before it was ready:\n${stderr}`));
+    });
+  });
+  return {
+    child,
+    url,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      const [code] = await exited;
+      return code as number | null;
+    },
+  };
+}

@@ -12,10 +12,14 @@ export async function inspect(argv: string[]): Promise<number> {
     throw new ComponentLoadError(file, `cannot read the file (${e.code})`, 'check the path');
   });
   const kind = wasmKind(bytes, file);
-  process.stdout.write(`${file}: ${kind === 'component' ? 'component' : 'core module'}, ${bytes.length} bytes\n`);
+  process.stdout.write(
+    `${file}: ${kind === 'component' ? 'component' : 'core module'}, ${bytes.length} bytes\n`,
+  );
   const [top] = await metadataShow(bytes);
   for (const [field, entries] of top?.producers ?? []) {
-    process.stdout.write(`${field}: ${entries.map(([name, version]) => `${name} ${version}`.trim()).join(', ')}\n`);
+    process.stdout.write(
+      `${field}: ${entries.map(([name, version]) => `${name} ${version}`.trim()).join(', ')}\n`,
+    );
   }
   if (kind === 'component') process.stdout.write(`\n${await componentWit(bytes)}`);
   return 0;

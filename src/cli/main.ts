@@ -26,7 +26,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const handler = COMMANDS[command];
   try {
-    if (NOT_YET.has(command)) throw new UsageError(`\`skiff ${command}\` is not available yet in this version of Skiff`);
+    if (NOT_YET.has(command))
+      throw new UsageError(`\`skiff ${command}\` is not available yet in this version of Skiff`);
     if (!handler) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     return await handler(rest);
   } catch (e) {

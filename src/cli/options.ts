@@ -17,7 +17,11 @@ export interface ParsedOptions {
   positionals: string[];
 }
 
-export function parseOptions(argv: string[], spec: Record<string, OptionKind>, stopAtPositional: boolean): ParsedOptions {
+export function parseOptions(
+  argv: string[],
+  spec: Record<string, OptionKind>,
+  stopAtPositional: boolean,
+): ParsedOptions {
   const values = new Map<string, string | string[] | boolean>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -56,8 +60,10 @@ export function parseOptions(argv: string[], spec: Record<string, OptionKind>, s
   return { values, positionals };
 }
 
-export const stringOption = (o: ParsedOptions, name: string): string | undefined => o.values.get(name) as string | undefined;
-export const listOption = (o: ParsedOptions, name: string): string[] => (o.values.get(name) as string[] | undefined) ?? [];
+export const stringOption = (o: ParsedOptions, name: string): string | undefined =>
+  o.values.get(name) as string | undefined;
+export const listOption = (o: ParsedOptions, name: string): string[] =>
+  (o.values.get(name) as string[] | undefined) ?? [];
 
 /** `--env K=V` (repeatable). */
 export function parseEnv(entries: string[]): Record<string, string> {
@@ -76,8 +82,10 @@ export function parseDir(entry: string): FileMount {
   let readOnly = true;
   if (parts.length > 1 && (parts.at(-1) === 'ro' || parts.at(-1) === 'rw')) readOnly = parts.pop() === 'ro';
   const [host, guest = host, ...extra] = parts;
-  if (!host || extra.length > 0) throw new UsageError(`--dir ${entry}: expected HOST::GUEST (optionally ::rw), e.g. --dir ./data::/data`);
+  if (!host || extra.length > 0)
+    throw new UsageError(`--dir ${entry}: expected HOST::GUEST (optionally ::rw), e.g. --dir ./data::/data`);
   const guestPath = guest === '.' ? '/' : guest;
-  if (!guestPath?.startsWith('/')) throw new UsageError(`--dir ${entry}: the guest path must be absolute, e.g. ${host}::/${guest}`);
+  if (!guestPath?.startsWith('/'))
+    throw new UsageError(`--dir ${entry}: the guest path must be absolute, e.g. ${host}::/${guest}`);
   return { hostPath: resolve(host), guestPath, readOnly };
 }

@@ -3,21 +3,31 @@ import { resolve } from 'node:path';
 import { runCommand } from '../triggers/command/run-command.ts';
 import { listOption, parseDir, parseEnv, parseOptions, stringOption, UsageError } from './options.ts';
 
-const SPEC = { env: 'list', dir: 'list', 'allow-outbound': 'list', timeout: 'string', 'max-memory': 'string' } as const;
+const SPEC = {
+  env: 'list',
+  dir: 'list',
+  'allow-outbound': 'list',
+  timeout: 'string',
+  'max-memory': 'string',
+} as const;
 
 /** Trap details go to stderr with the guest frames, so a crash is debuggable. */
 function describeTrap(trap: unknown): string {
   if (!(trap instanceof Error)) return String(trap);
-  const frames = (trap.stack ?? '').split('\n').filter((l) => l.includes('wasm://') || l.includes('wasm-function'));
+  const frames = (trap.stack ?? '')
+    .split('\n')
+    .filter((l) => l.includes('wasm://') || l.includes('wasm-function'));
   return `${trap.name}: ${trap.message}${frames.length ? `\nguest backtrace:\n${frames.map((f) => `  ${f.trim()}`).join('\n')}` : ''}`;
 }
 
 export async function run(argv: string[]): Promise<number> {
   const o = parseOptions(argv, SPEC, true);
   const [file, ...args] = o.positionals;
-  if (!file) throw new UsageError('usage: skiff run [--env K=V]... [--dir HOST::GUEST]... FILE.wasm [ARGS...]');
+  if (!file)
+    throw new UsageError('usage: skiff run [--env K=V]... [--dir HOST::GUEST]... FILE.wasm [ARGS...]');
   for (const unsupported of ['timeout', 'max-memory'] as const) {
-    if (stringOption(o, unsupported)) throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
+    if (stringOption(o, unsupported))
+      throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
   }
   const outcome = await runCommand(resolve(file), {
     args,
@@ -28,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     stdout: process.stdout,
     stderr: process.stderr,
   });
-  if (outcome.trap !== undefined) process.stderr.write(`error: ${file} trapped:\n${describeTrap(outcome.trap)}\n`);
+  if (outcome.trap !== undefined)
+    process.stderr.write(`error: ${file} trapped:\n${describeTrap(outcome.trap)}\n`);
   return outcome.exitCode;
 }

@@ -25,7 +25,10 @@ export const DEFAULT_LISTEN = '127.0.0.1:3000';
 export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:]+):(\d+)$/.exec(listen);
   const port = Number(match?.[2]);
-  if (!match || port > 65535) throw new UsageError(`--listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:3000 (port 0 picks a free port)`);
+  if (!match || port > 65535)
+    throw new UsageError(
+      `--listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:3000 (port 0 picks a free port)`,
+    );
   return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
 }
 
@@ -37,13 +40,17 @@ async function appFor(o: ReturnType<typeof parseOptions>): Promise<App> {
     allowedOutboundHosts: listOption(o, 'allow-outbound'),
   };
   if (component) {
-    if (stringOption(o, 'from')) throw new UsageError('use either --from (a manifest) or --component (one .wasm), not both');
+    if (stringOption(o, 'from'))
+      throw new UsageError('use either --from (a manifest) or --component (one .wasm), not both');
     return appFromComponent({ source: resolve(component), route: stringOption(o, 'route'), ...grants });
   }
-  if (stringOption(o, 'route')) throw new UsageError('--route goes with --component; in a manifest, routes are [[trigger.http]] entries');
+  if (stringOption(o, 'route'))
+    throw new UsageError('--route goes with --component; in a manifest, routes are [[trigger.http]] entries');
   const from = resolve(stringOption(o, 'from') ?? '.');
   if (!existsSync(from) && !stringOption(o, 'from')) {
-    throw new UsageError('no skiff.toml here: pass --from PATH (a skiff.toml or its folder) or --component FILE.wasm');
+    throw new UsageError(
+      'no skiff.toml here: pass --from PATH (a skiff.toml or its folder) or --component FILE.wasm',
+    );
   }
   const app = await loadApp(from);
   // Flags add grants to every component of the app, as with `spin up --env`.
@@ -59,11 +66,15 @@ export async function up(argv: string[]): Promise<number> {
   const o = parseOptions(argv, SPEC, false);
   if (o.positionals.length > 0) {
     const [first] = o.positionals;
-    const hint = first && existsSync(first) && statSync(first).isFile() && first.endsWith('.wasm') ? ` (did you mean --component ${first}?)` : '';
+    const hint =
+      first && existsSync(first) && statSync(first).isFile() && first.endsWith('.wasm')
+        ? ` (did you mean --component ${first}?)`
+        : '';
     throw new UsageError(`unexpected argument "${first}"${hint}`);
   }
   for (const unsupported of ['runtime-config', 'build', 'watch'] as const) {
-    if (o.values.has(unsupported)) throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
+    if (o.values.has(unsupported))
+      throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
   }
   const { host, port } = parseListen(stringOption(o, 'listen') ?? DEFAULT_LISTEN);
   const app = await appFor(o);

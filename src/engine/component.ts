@@ -18,7 +18,10 @@ const ENTRY_EXPORTS: Record<EntryPoint, string> = {
 };
 
 type Glue = {
-  instantiate(getCoreModule: (name: string) => WebAssembly.Module, imports: Record<string, object>): Promise<GuestExports>;
+  instantiate(
+    getCoreModule: (name: string) => WebAssembly.Module,
+    imports: Record<string, object>,
+  ): Promise<GuestExports>;
 };
 // The glue's exports are typed by the component's WIT, which this host only knows at run time.
 // biome-ignore lint/suspicious/noExplicitAny: shape checked by the entry-point callers
@@ -37,7 +40,13 @@ export class Component {
   readonly #glue: Glue;
   readonly #modules: Map<string, WebAssembly.Module>;
 
-  private constructor(file: string, exports: string[], imports: string[], glue: Glue, modules: Map<string, WebAssembly.Module>) {
+  private constructor(
+    file: string,
+    exports: string[],
+    imports: string[],
+    glue: Glue,
+    modules: Map<string, WebAssembly.Module>,
+  ) {
     this.file = file;
     this.exports = exports;
     this.imports = imports;
@@ -50,7 +59,11 @@ export class Component {
     try {
       bytes = await readFile(file);
     } catch (e) {
-      throw new ComponentLoadError(file, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`, 'check the path');
+      throw new ComponentLoadError(
+        file,
+        `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`,
+        'check the path',
+      );
     }
     if (wasmKind(bytes, file) === 'core-module') {
       if (!options.adaptCoreModule) {
@@ -68,10 +81,15 @@ export class Component {
     try {
       transpiled = await transpileCached(bytes, options.cacheDir ?? defaultCacheDir());
     } catch (e) {
-      throw new ComponentLoadError(file, `not a valid component: ${e instanceof Error ? e.message : e}`, 'rebuild it; the file may be truncated');
+      throw new ComponentLoadError(
+        file,
+        `not a valid component: ${e instanceof Error ? e.message : e}`,
+        'rebuild it; the file may be truncated',
+      );
     }
     const modules = new Map<string, WebAssembly.Module>();
-    for (const [name, path] of transpiled.coreModules) modules.set(name, await WebAssembly.compile(await readFile(path)));
+    for (const [name, path] of transpiled.coreModules)
+      modules.set(name, await WebAssembly.compile(await readFile(path)));
     const glue = (await import(pathToFileURL(transpiled.gluePath).href)) as Glue;
     return new Component(file, transpiled.exports, transpiled.imports, glue, modules);
   }

@@ -46,7 +46,10 @@ interface Meta {
   coreModules: string[];
 }
 
-export async function transpileCached(bytes: Uint8Array, cacheDir = defaultCacheDir()): Promise<TranspiledComponent> {
+export async function transpileCached(
+  bytes: Uint8Array,
+  cacheDir = defaultCacheDir(),
+): Promise<TranspiledComponent> {
   const hash = createHash('sha256').update(CACHE_FORMAT).update(bytes).digest('hex');
   const dir = join(cacheDir, 'components', hash);
   const metaPath = join(dir, 'meta.json');

@@ -18,10 +18,18 @@ export function wasmKind(bytes: Uint8Array, file: string): WasmKind {
   const layer = (bytes[6] as number) | ((bytes[7] as number) << 8);
   if (layer === 0) {
     if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) {
-      throw new ComponentLoadError(file, 'the core WebAssembly module is truncated or malformed', 'rebuild it');
+      throw new ComponentLoadError(
+        file,
+        'the core WebAssembly module is truncated or malformed',
+        'rebuild it',
+      );
     }
     return 'core-module';
   }
   if (layer === 1) return 'component';
-  throw new ComponentLoadError(file, `unknown WebAssembly layer ${layer}`, 'rebuild with a current toolchain');
+  throw new ComponentLoadError(
+    file,
+    `unknown WebAssembly layer ${layer}`,
+    'rebuild with a current toolchain',
+  );
 }

@@ -6,8 +6,8 @@ import type { FileMount } from '../manifest/app.ts';
 import { cliImports } from './cli.ts';
 import { monotonicClockImports, wallClockImports } from './clocks.ts';
 import { filesystemImports } from './filesystem/index.ts';
-import { Fields } from './http/fields.ts';
 import { FutureTrailers, IncomingBody, OutgoingBody } from './http/bodies.ts';
+import { Fields } from './http/fields.ts';
 import {
   FutureIncomingResponse,
   IncomingRequest,
@@ -17,8 +17,8 @@ import {
   RequestOptions,
   ResponseOutparam,
 } from './http/messages.ts';
-import { outgoingHandlerImports } from './http/outgoing-handler.ts';
 import { OutboundPolicy } from './http/outbound-policy.ts';
+import { outgoingHandlerImports } from './http/outgoing-handler.ts';
 import { IoError, ioErrorImports } from './io/error.ts';
 import { pollImports } from './io/poll.ts';
 import type { ByteSink, ByteSource } from './io/streams.ts';
@@ -108,7 +108,9 @@ function withDeniedFallback(imports: Record<string, object>): Record<string, obj
         {
           get(_, member) {
             const denied = function denied() {
-              throw new Error(`${name}#${String(member)} is not available to this component (Skiff does not grant ${name})`);
+              throw new Error(
+                `${name}#${String(member)} is not available to this component (Skiff does not grant ${name})`,
+              );
             };
             return denied;
           },

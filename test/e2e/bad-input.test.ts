@@ -69,7 +69,13 @@ test('a port in use', async () => {
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   const { port } = blocker.address() as { port: number };
   try {
-    const { code, stderr } = await runSkiff(['up', '--component', 'fixtures/rust/hello/hello.wasm', '--listen', `127.0.0.1:${port}`]).done;
+    const { code, stderr } = await runSkiff([
+      'up',
+      '--component',
+      'fixtures/rust/hello/hello.wasm',
+      '--listen',
+      `127.0.0.1:${port}`,
+    ]).done;
     assert.equal(code, 1);
     assert.match(stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use`));
     assert.match(stderr, /--listen 127\.0\.0\.1:0/);
@@ -82,7 +88,14 @@ test('a manifest error names file:line and a fix', async () => {
   const dir = mkdtempSync(join(scratch, 'app-'));
   writeFileSync(
     join(dir, 'skiff.toml'),
-    ['skiff_manifest_version = 1', '[application]', 'name = "bad"', '[component.web]', 'sorce = "web.wasm"', ''].join('\n'),
+    [
+      'skiff_manifest_version = 1',
+      '[application]',
+      'name = "bad"',
+      '[component.web]',
+      'sorce = "web.wasm"',
+      '',
+    ].join('\n'),
   );
   const stderr = await upFails(['--from', dir]);
   assert.match(stderr, /skiff\.toml:5: .*unknown key "sorce".*did you mean "source"/);

@@ -1,7 +1,7 @@
 /** Every HTTP fixture language, served by the real CLI over loopback: hello, echo, traps. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startSkiffUp, type SkiffProcess } from '../support/skiff-process.ts';
+import { type SkiffProcess, startSkiffUp } from '../support/skiff-process.ts';
 
 const LANGUAGES = ['js', 'c', 'rust'] as const;
 /** JS exceptions are not Wasm traps; the trap fixtures are C and Rust. */
@@ -43,7 +43,9 @@ for (const lang of LANGUAGES) {
     });
 
     test('the guest sees the route headers, and clients cannot spoof them', async () => {
-      const res = await fetch(`${echo.url}/echo/deep/path`, { headers: { 'skiff-matched-route': '/forged' } });
+      const res = await fetch(`${echo.url}/echo/deep/path`, {
+        headers: { 'skiff-matched-route': '/forged' },
+      });
       assert.equal(res.headers.get('x-echo-header-skiff-matched-route'), '/echo/...');
       assert.equal(res.headers.get('x-echo-header-skiff-path-info'), '/deep/path');
       assert.equal(res.headers.get('x-echo-header-skiff-full-url'), `${echo.url}/echo/deep/path`);

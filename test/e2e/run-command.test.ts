@@ -7,7 +7,12 @@ import { after, describe, test } from 'node:test';
 import { runSkiff } from '../support/skiff-process.ts';
 
 /** Components, and preview1 core modules that `skiff run` must adapt on the fly. */
-const COMMANDS = ['fixtures/rust/cli/cli.wasm', 'fixtures/c/cli/cli.wasm', 'fixtures/c/cli/cli.core.wasm', 'fixtures/go/cli/cli.core.wasm'];
+const COMMANDS = [
+  'fixtures/rust/cli/cli.wasm',
+  'fixtures/c/cli/cli.wasm',
+  'fixtures/c/cli/cli.core.wasm',
+  'fixtures/go/cli/cli.core.wasm',
+];
 
 const dataDir = mkdtempSync(join(tmpdir(), 'skiff-run-'));
 writeFileSync(join(dataDir, 'note.txt'), 'granted file\n');
@@ -30,7 +35,8 @@ for (const file of COMMANDS) {
     });
 
     test('a file is readable only inside a --dir mount', async () => {
-      const granted = await runSkiff(['run', '--dir', `${dataDir}::/data`, file, '--cat', '/data/note.txt']).done;
+      const granted = await runSkiff(['run', '--dir', `${dataDir}::/data`, file, '--cat', '/data/note.txt'])
+        .done;
       assert.equal(granted.code, 0, granted.stderr);
       assert.equal(granted.stdout, 'args: --cat /data/note.txt\ngranted file\n');
       const denied = await runSkiff(['run', file, '--cat', `${dataDir}/note.txt`]).done;
@@ -39,7 +45,9 @@ for (const file of COMMANDS) {
     });
 
     test('stdin passes through and the exit code is the guest’s', async () => {
-      const { code, stdout } = await runSkiff(['run', file, '--stdin', '--exit', '7'], { input: 'piped input\n' }).done;
+      const { code, stdout } = await runSkiff(['run', file, '--stdin', '--exit', '7'], {
+        input: 'piped input\n',
+      }).done;
       assert.equal(code, 7);
       assert.equal(stdout, 'args: --stdin --exit 7\npiped input\n');
     });

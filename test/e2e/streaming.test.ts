@@ -26,15 +26,18 @@ test('a 100 MB upload streams through the echo guest and back without being buff
     let receivedBytes = 0;
     await new Promise<void>((resolve, reject) => {
       const url = new URL(`${skiff.url}/upload`);
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' }, (res) => {
-        assert.equal(res.statusCode, 200);
-        res.on('data', (d: Buffer) => {
-          receivedBytes += d.length;
-          received.update(d);
-        });
-        res.on('end', resolve);
-        res.on('error', reject);
-      });
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST' },
+        (res) => {
+          assert.equal(res.statusCode, 200);
+          res.on('data', (d: Buffer) => {
+            receivedBytes += d.length;
+            received.update(d);
+          });
+          res.on('end', resolve);
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       const chunk = Buffer.alloc(CHUNK);
       let written = 0;

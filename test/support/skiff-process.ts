@@ -50,7 +50,10 @@ export async function startSkiffUp(args: string[], timeoutMs = 60_000): Promise<
     stderr += d;
   });
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`skiff up did not become ready in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`skiff up did not become ready in ${timeoutMs} ms:\n${stderr}`)),
+      timeoutMs,
+    );
     child.stdout.on('data', (d: Buffer) => {
       stdout += d;
       const match = /^Serving (http:\/\/\S+)$/m.exec(stdout);

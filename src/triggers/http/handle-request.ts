@@ -40,9 +40,13 @@ function guestRequest(req: IncomingMessage, match: RouteMatch): IncomingRequest 
   // Route headers come from the host only: drop any the client sent so they cannot be spoofed.
   const raw: string[] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    if (!isRouteHeaderName(req.rawHeaders[i] as string)) raw.push(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+    if (!isRouteHeaderName(req.rawHeaders[i] as string))
+      raw.push(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
   }
-  const headers = fieldsFromNode(raw, routeHeaders(match, { fullUrl: `http://${authority}${req.url}`, clientAddr }));
+  const headers = fieldsFromNode(
+    raw,
+    routeHeaders(match, { fullUrl: `http://${authority}${req.url}`, clientAddr }),
+  );
   const trailers = new Promise<Fields | undefined>((resolve) => {
     req.on('end', () => resolve(req.rawTrailers.length ? fieldsFromNode(req.rawTrailers) : undefined));
     req.on('close', () => resolve(undefined));
@@ -69,7 +73,11 @@ function attachBody(body: OutgoingBody, res: ServerResponse): void {
   });
 }
 
-export async function handleRequest(ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRequest(
+  ctx: RequestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const { spec, log } = ctx;
   const guestLog = (line: string) => log.guest(spec.id, line);
   const instance = instanceImports({
@@ -105,7 +113,9 @@ export async function handleRequest(ctx: RequestContext, req: IncomingMessage, r
       log.error(`[${spec.id}] request ${ctx.id}: the component returned without setting a response`);
       sendPlain(res, 500, 'Internal Server Error: the component did not respond');
     } else if (delivered.tag === 'err') {
-      log.error(`[${spec.id}] request ${ctx.id}: the component answered with error ${JSON.stringify(delivered.val)}`);
+      log.error(
+        `[${spec.id}] request ${ctx.id}: the component answered with error ${JSON.stringify(delivered.val)}`,
+      );
       sendPlain(res, 500, `Internal Server Error: ${delivered.val.tag}`);
     } else if (!delivered.val.bodyTaken) {
       res.end();

@@ -19,7 +19,9 @@ export interface RoutePattern {
   key: string;
 }
 
-export type RouteParseResult = { ok: true; pattern: RoutePattern } | { ok: false; reason: string; hint: string };
+export type RouteParseResult =
+  | { ok: true; pattern: RoutePattern }
+  | { ok: false; reason: string; hint: string };
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Characters allowed in a literal segment: RFC 3986 pchar minus `%`-escapes kept simple. */
@@ -31,7 +33,10 @@ export function parseRoutePattern(route: string): RouteParseResult {
     return fail(`route "${route}" does not start with "/"`, `write it as "/${route}"`);
   }
   if (/[?#]/.test(route)) {
-    return fail(`route "${route}" contains a query or fragment`, 'routes match the path only; remove "?…" / "#…"');
+    return fail(
+      `route "${route}" contains a query or fragment`,
+      'routes match the path only; remove "?…" / "#…"',
+    );
   }
   let body = route.length > 1 ? route.replace(/\/+$/, '') : route;
   let wildcard = false;
@@ -52,25 +57,39 @@ export function parseRoutePattern(route: string): RouteParseResult {
     if (part.startsWith(':')) {
       const name = part.slice(1);
       if (!PARAM_NAME.test(name)) {
-        return fail(`route "${route}" has an invalid parameter "${part}"`, 'name parameters like ":id" (letters, digits, "_", "-")');
+        return fail(
+          `route "${route}" has an invalid parameter "${part}"`,
+          'name parameters like ":id" (letters, digits, "_", "-")',
+        );
       }
       if (seenParams.has(name)) {
-        return fail(`route "${route}" uses the parameter ":${name}" twice`, 'give each parameter its own name');
+        return fail(
+          `route "${route}" uses the parameter ":${name}" twice`,
+          'give each parameter its own name',
+        );
       }
       seenParams.add(name);
       segments.push({ kind: 'param', name });
       continue;
     }
     if (part.includes('*')) {
-      return fail(`route "${route}" uses "*"`, 'use "/..." for a trailing wildcard or ":name" for one segment');
+      return fail(
+        `route "${route}" uses "*"`,
+        'use "/..." for a trailing wildcard or ":name" for one segment',
+      );
     }
     if (!LITERAL_SEGMENT.test(part)) {
-      return fail(`route "${route}" has characters not allowed in a path segment: "${part}"`, 'percent-encode them or choose another path');
+      return fail(
+        `route "${route}" has characters not allowed in a path segment: "${part}"`,
+        'percent-encode them or choose another path',
+      );
     }
     segments.push({ kind: 'literal', value: part });
   }
   const source = wildcard ? `${body === '/' ? '' : body}/...` : body;
-  const key = `${segments.map((s) => (s.kind === 'param' ? '/:' : `/${s.value}`)).join('')}${wildcard ? '/...' : ''}` || '/';
+  const key =
+    `${segments.map((s) => (s.kind === 'param' ? '/:' : `/${s.value}`)).join('')}${wildcard ? '/...' : ''}` ||
+    '/';
   return { ok: true, pattern: { source, segments, wildcard, key } };
 }
 

@@ -53,7 +53,9 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     const target = match && loaded.get(match.component);
     const spec = match && app.components.get(match.component);
     if (!match || !target || !spec) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`Not Found: no route matches ${path}\n`);
+      res
+        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(`Not Found: no route matches ${path}\n`);
       return;
     }
     const ctx = { id: nextRequestId++, spec, match, log: options.log, ...target };
@@ -68,9 +70,17 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     server.once('error', (e: NodeJS.ErrnoException) => {
       const where = `${options.host}:${options.port}`;
       if (e.code === 'EADDRINUSE') {
-        reject(new ListenError(`cannot listen on ${where}: the port is already in use. Stop the other server or choose another port, e.g. --listen ${options.host}:0 for a free one`));
+        reject(
+          new ListenError(
+            `cannot listen on ${where}: the port is already in use. Stop the other server or choose another port, e.g. --listen ${options.host}:0 for a free one`,
+          ),
+        );
       } else if (e.code === 'EACCES') {
-        reject(new ListenError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose a port above 1024`));
+        reject(
+          new ListenError(
+            `cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose a port above 1024`,
+          ),
+        );
       } else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {
         reject(new ListenError(`cannot listen on ${where}: no such local address; use 127.0.0.1 or 0.0.0.0`));
       } else reject(e);

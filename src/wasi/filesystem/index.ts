@@ -1,19 +1,65 @@
-/** Placeholder until the filesystem lands: no preopens, so the guest sees no files at all. */
+/**
+ * `wasi:filesystem` for one instance: one preopened folder per mount and nothing else. Deny by
+ * default: a guest without mounts sees no files at all, and a guest with mounts reaches only what
+ * is below them (see sandbox-path.ts), read-only unless the mount says otherwise.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, posix } from 'node:path';
 import type { FileMount } from '../../manifest/app.ts';
+import { Descriptor, OpenHandles } from './descriptor.ts';
+import { DirectoryEntryStream, filesystemErrorCode } from './file-io.ts';
+import type { Sandbox } from './sandbox-path.ts';
 
-class Descriptor {}
-class DirectoryEntryStream {}
+export type { ErrorCode } from './errors.ts';
+export { Descriptor, DirectoryEntryStream };
 
 export interface FilesystemImports {
   types: object;
   preopens: object;
+  /** Closes every file and folder the instance still holds open. */
   dispose(): void;
 }
 
-export function filesystemImports(_mounts: FileMount[]): FilesystemImports {
+interface Preopen {
+  sandbox: Sandbox;
+  guestPath: string;
+}
+
+/** A mount's host side, checked once per instance: it must exist, and symlinks in it are resolved. */
+function preopenFor(mount: FileMount): Preopen {
+  let real: string;
+  try {
+    real = realpathSync(mount.hostPath);
+  } catch (e) {
+    throw new Error(`mount ${mount.hostPath} -> ${mount.guestPath}: ${(e as Error).message}`);
+  }
+  if (statSync(real).isDirectory()) {
+    return { sandbox: { hostRoot: real, readOnly: mount.readOnly }, guestPath: mount.guestPath };
+  }
+  // A single file is shown as the only entry of its guest folder.
+  const guestName = posix.basename(mount.guestPath);
   return {
-    types: { Descriptor, DirectoryEntryStream, filesystemErrorCode: () => undefined },
-    preopens: { getDirectories: () => [] },
-    dispose() {},
+    sandbox: {
+      hostRoot: dirname(real),
+      readOnly: mount.readOnly,
+      only: { guestName, hostName: basename(real) },
+    },
+    guestPath: posix.dirname(mount.guestPath),
+  };
+}
+
+export function filesystemImports(mounts: FileMount[]): FilesystemImports {
+  const preopens = mounts.map(preopenFor);
+  const handles = new OpenHandles();
+  return {
+    types: { Descriptor, DirectoryEntryStream, filesystemErrorCode },
+    preopens: {
+      // Fresh descriptors per call: the guest owns (and may drop) what it gets.
+      getDirectories: (): Array<[Descriptor, string]> =>
+        preopens.map((p) => [Descriptor.openRoot(p.sandbox, handles), p.guestPath]),
+    },
+    dispose() {
+      handles.closeAll();
+    },
   };
 }

@@ -5,9 +5,11 @@
 import { Pollable } from '../io/poll.ts';
 import { type ByteSink, type ByteSource, InputStream, OutputStream } from '../io/streams.ts';
 import { GuestContractError, ResultError } from '../result-error.ts';
-import { Fields } from './fields.ts';
+import type { Fields } from './fields.ts';
 
-type TrailersResult = { tag: 'ok'; val: { tag: 'ok'; val: Fields | undefined } } | { tag: 'err'; val: undefined };
+type TrailersResult =
+  | { tag: 'ok'; val: { tag: 'ok'; val: Fields | undefined } }
+  | { tag: 'err'; val: undefined };
 
 export class FutureTrailers {
   readonly #trailers: Promise<Fields | undefined>;
@@ -36,7 +38,10 @@ export class IncomingBody {
   readonly #source: ByteSource;
   readonly #trailers: () => Promise<Fields | undefined>;
   #streamTaken = false;
-  constructor(source: ByteSource, trailers: () => Promise<Fields | undefined> = () => Promise.resolve(undefined)) {
+  constructor(
+    source: ByteSource,
+    trailers: () => Promise<Fields | undefined> = () => Promise.resolve(undefined),
+  ) {
     this.#source = source;
     this.#trailers = trailers;
   }
@@ -106,7 +111,8 @@ export class OutgoingBody {
 
   #sink(): ByteSink {
     return {
-      capacity: () => (this.#target ? this.#target.sink.capacity() : Math.max(0, PENDING_LIMIT - this.#pendingBytes)),
+      capacity: () =>
+        this.#target ? this.#target.sink.capacity() : Math.max(0, PENDING_LIMIT - this.#pendingBytes),
       write: (bytes) => {
         if (this.#state !== 'open') throw new GuestContractError('write to a body after it was finished');
         if (this.#target) return this.#target.sink.write(bytes);

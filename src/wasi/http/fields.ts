@@ -84,7 +84,8 @@ export class Fields {
 
   #checkWritable(name: string, values: Uint8Array[]): string {
     if (this.#immutable) throw new ResultError<HeaderError>({ tag: 'immutable' });
-    if (!TOKEN.test(name) || !values.every(checkValue)) throw new ResultError<HeaderError>({ tag: 'invalid-syntax' });
+    if (!TOKEN.test(name) || !values.every(checkValue))
+      throw new ResultError<HeaderError>({ tag: 'invalid-syntax' });
     const key = name.toLowerCase();
     if (HOP_BY_HOP.has(key)) throw new ResultError<HeaderError>({ tag: 'forbidden' });
     return key;

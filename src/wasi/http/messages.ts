@@ -1,18 +1,30 @@
 /** Requests and responses of `wasi:http/types`, both directions. */
 import { Pollable } from '../io/poll.ts';
 import { GuestContractError, ResultError } from '../result-error.ts';
-import { IncomingBody, OutgoingBody } from './bodies.ts';
-import { Fields } from './fields.ts';
+import { type IncomingBody, OutgoingBody } from './bodies.ts';
+import type { Fields } from './fields.ts';
 
 export type Method = { tag: string; val?: string };
 export type Scheme = { tag: 'HTTP' } | { tag: 'HTTPS' } | { tag: 'other'; val: string };
 export type ErrorCode = { tag: string; val?: unknown };
 
-const STANDARD_METHODS = new Set(['get', 'head', 'post', 'put', 'delete', 'connect', 'options', 'trace', 'patch']);
+const STANDARD_METHODS = new Set([
+  'get',
+  'head',
+  'post',
+  'put',
+  'delete',
+  'connect',
+  'options',
+  'trace',
+  'patch',
+]);
 
 export function methodFromString(method: string): Method {
   const lower = method.toLowerCase();
-  return STANDARD_METHODS.has(lower) && method === method.toUpperCase() ? { tag: lower } : { tag: 'other', val: method };
+  return STANDARD_METHODS.has(lower) && method === method.toUpperCase()
+    ? { tag: lower }
+    : { tag: 'other', val: method };
 }
 
 export function methodToString(method: Method): string {

@@ -13,7 +13,9 @@ interface AllowRule {
 
 /** Returns the rule, or a message saying how the pattern is malformed. */
 export function parseOutboundPattern(pattern: string): AllowRule | string {
-  const match = /^([a-z*]+):\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+)(?::([0-9]+|\*|[0-9]+-[0-9]+))?\/?$/.exec(pattern.trim());
+  const match = /^([a-z*]+):\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+)(?::([0-9]+|\*|[0-9]+-[0-9]+))?\/?$/.exec(
+    pattern.trim(),
+  );
   if (!match) return `"${pattern}" is not of the form scheme://host[:port], e.g. "https://example.com:443"`;
   const [, scheme = '', host = '', port] = match;
   if (!['http', 'https', '*'].includes(scheme)) return `"${pattern}": scheme must be http, https or *`;
@@ -56,7 +58,11 @@ export class OutboundPolicy {
     return this.#rules.some((rule) => {
       if (rule.scheme !== '*' && rule.scheme !== scheme) return false;
       const ruleHost = rule.host.replace(/^\[|\]$/g, '');
-      if (ruleHost !== '*' && ruleHost !== name && !(ruleHost.startsWith('*.') && name.endsWith(ruleHost.slice(1)))) {
+      if (
+        ruleHost !== '*' &&
+        ruleHost !== name &&
+        !(ruleHost.startsWith('*.') && name.endsWith(ruleHost.slice(1)))
+      ) {
         return false;
       }
       if (rule.ports === '*') return true;

@@ -44,7 +44,8 @@ function errorCodeFor(e: NodeJS.ErrnoException): ErrorCode {
   }
 }
 
-const nsToMs = (ns: bigint | undefined): number | undefined => (ns === undefined ? undefined : Number(ns / 1_000_000n));
+const nsToMs = (ns: bigint | undefined): number | undefined =>
+  ns === undefined ? undefined : Number(ns / 1_000_000n);
 
 export function outgoingHandlerImports(policy: OutboundPolicy, describe: (message: string) => void) {
   return {
@@ -71,19 +72,27 @@ export function outgoingHandlerImports(policy: OutboundPolicy, describe: (messag
         headers: fieldsToNode(request.headers()),
         timeout: nsToMs(options?.connectTimeout()),
       });
-      const response = new Promise<{ tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: ErrorCode }>((resolve) => {
-        outgoing.on('response', (res) => {
-          const failure = (e: Error) => new StreamFailure(e.message, errorCodeFor(e as NodeJS.ErrnoException));
-          const trailers = new Promise<ReturnType<typeof fieldsFromNode> | undefined>((done) => {
-            res.on('end', () => done(res.rawTrailers.length ? fieldsFromNode(res.rawTrailers) : undefined));
-            res.on('close', () => done(undefined));
+      const response = new Promise<{ tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: ErrorCode }>(
+        (resolve) => {
+          outgoing.on('response', (res) => {
+            const failure = (e: Error) =>
+              new StreamFailure(e.message, errorCodeFor(e as NodeJS.ErrnoException));
+            const trailers = new Promise<ReturnType<typeof fieldsFromNode> | undefined>((done) => {
+              res.on('end', () => done(res.rawTrailers.length ? fieldsFromNode(res.rawTrailers) : undefined));
+              res.on('close', () => done(undefined));
+            });
+            const body = new IncomingBody(readableSource(res, failure), () => trailers);
+            resolve({
+              tag: 'ok',
+              val: new IncomingResponse(res.statusCode ?? 502, fieldsFromNode(res.rawHeaders), body),
+            });
           });
-          const body = new IncomingBody(readableSource(res, failure), () => trailers);
-          resolve({ tag: 'ok', val: new IncomingResponse(res.statusCode ?? 502, fieldsFromNode(res.rawHeaders), body) });
-        });
-        outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })));
-        outgoing.on('error', (e) => resolve({ tag: 'err', val: errorCodeFor(e) }));
-      });
+          outgoing.on('timeout', () =>
+            outgoing.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
+          );
+          outgoing.on('error', (e) => resolve({ tag: 'err', val: errorCodeFor(e) }));
+        },
+      );
       if (request.bodyTaken) {
         request.outgoingBody.attach({
           sink: writableSink(outgoing),

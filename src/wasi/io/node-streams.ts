@@ -7,7 +7,10 @@ import { type ByteSink, type ByteSource, StreamFailure } from './streams.ts';
 const SINK_WINDOW = 64 * 1024;
 
 /** Reads a Node Readable in paused mode, so an unread body is never pulled into memory. */
-export function readableSource(stream: Readable, describeError = (e: Error) => new StreamFailure(e.message)): ByteSource {
+export function readableSource(
+  stream: Readable,
+  describeError = (e: Error) => new StreamFailure(e.message),
+): ByteSource {
   let leftover: Uint8Array | undefined;
   let ended = false;
   let failure: StreamFailure | undefined;
@@ -39,10 +42,18 @@ export function readableSource(stream: Readable, describeError = (e: Error) => n
       if (ended || stream.readableEnded) return 'eof';
       return new Uint8Array(0);
     },
-    isReadable: () => Boolean(leftover) || stream.readableLength > 0 || ended || stream.readableEnded || Boolean(failure) || stream.destroyed,
+    isReadable: () =>
+      Boolean(leftover) ||
+      stream.readableLength > 0 ||
+      ended ||
+      stream.readableEnded ||
+      Boolean(failure) ||
+      stream.destroyed,
     async whenReadable() {
       if (leftover || stream.readableLength > 0 || ended || failure || stream.destroyed) return;
-      await Promise.race([once(stream, 'readable'), once(stream, 'end'), once(stream, 'close')]).catch(() => {});
+      await Promise.race([once(stream, 'readable'), once(stream, 'end'), once(stream, 'close')]).catch(
+        () => {},
+      );
     },
     close() {
       leftover = undefined;
@@ -51,7 +62,10 @@ export function readableSource(stream: Readable, describeError = (e: Error) => n
 }
 
 /** Writes to a Node Writable; capacity drops to 0 while it needs draining. */
-export function writableSink(stream: Writable, describeError = (e: Error) => new StreamFailure(e.message)): ByteSink {
+export function writableSink(
+  stream: Writable,
+  describeError = (e: Error) => new StreamFailure(e.message),
+): ByteSink {
   let failure: StreamFailure | undefined;
   stream.on('error', (e) => {
     failure = describeError(e);

@@ -1,0 +1,217 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse, TomlError } from 'smol-toml';
+import { parseRoutePattern } from '../triggers/http/route-pattern.ts';
+import type { App, FileMount } from './app.ts';
+import { ManifestChecker } from './checker.ts';
+import { ManifestError, type ManifestProblem } from './errors.ts';
+import { toIdentifier } from './keys.ts';
+import { LineLocator } from './locate.ts';
+import { pathKind, pathKindSync, pathProblem } from './paths.ts';
+import { validateManifest } from './validate-app.ts';
+import { outboundHostProblem } from './validate-component.ts';
+import { guestPathProblem, normalizeGuestPath } from './validate-files.ts';
+import { isReservedRoute } from './validate-triggers.ts';
+
+export const MANIFEST_FILE = 'skiff.toml';
+
+const NO_MANIFEST_HINT =
+  'pass the app with --from PATH (a skiff.toml or its folder), or create one with `skiff new TEMPLATE NAME`';
+
+/**
+ * Reads, validates and normalizes a manifest: `pathOrDir` is a skiff.toml (any file name) or a folder
+ * holding one. Throws a ManifestError listing every problem found, each with file and line.
+ */
+export async function loadApp(pathOrDir: string): Promise<App> {
+  const manifestPath = await findManifest(path.resolve(pathOrDir));
+  let text: string;
+  try {
+    text = await fs.promises.readFile(manifestPath, 'utf8');
+  } catch (error) {
+    throw new ManifestError([
+      {
+        file: manifestPath,
+        line: undefined,
+        message: `cannot read the manifest: ${(error as Error).message}`,
+        hint: undefined,
+      },
+    ]);
+  }
+  text = text.replace(/^\uFEFF/, ''); // a byte-order mark is not TOML, but editors on Windows write one
+
+  const root = parseToml(text, manifestPath);
+  const baseDir = path.dirname(manifestPath);
+  const checker = new ManifestChecker(manifestPath, baseDir, new LineLocator(text));
+  const contents = validateManifest(checker, root);
+  // Paths are checked after the walk, together, so the walk stays free of I/O.
+  const kinds = await Promise.all(
+    checker.pathRequirements.map((requirement) => pathKind(requirement.hostPath)),
+  );
+  checker.pathRequirements.forEach((requirement, index) => {
+    const problem = pathProblem(requirement, kinds[index] ?? 'missing');
+    if (problem) checker.report(requirement.where, problem.message, problem.hint);
+  });
+  if (!contents || checker.problems.length > 0) {
+    throw new ManifestError(checker.problems.toSorted((a, b) => (a.line ?? 0) - (b.line ?? 0)));
+  }
+  return { manifestPath, baseDir, ...contents };
+}
+
+async function findManifest(resolved: string): Promise<string> {
+  const kind = await pathKind(resolved);
+  if (kind === 'file') return resolved;
+  if (kind !== 'directory') {
+    throw new ManifestError([
+      { file: resolved, line: undefined, message: `manifest not found: ${resolved}`, hint: NO_MANIFEST_HINT },
+    ]);
+  }
+  const candidate = path.join(resolved, MANIFEST_FILE);
+  if ((await pathKind(candidate)) === 'file') return candidate;
+  const hasSpinToml = (await pathKind(path.join(resolved, 'spin.toml'))) === 'file';
+  throw new ManifestError([
+    {
+      file: candidate,
+      line: undefined,
+      message: `no ${MANIFEST_FILE} in ${resolved}${hasSpinToml ? ' (there is a spin.toml; reading spin.toml is future work)' : ''}`,
+      hint: NO_MANIFEST_HINT,
+    },
+  ]);
+}
+
+function parseToml(text: string, manifestPath: string): Record<string, unknown> {
+  try {
+    // 'throw' rejects `__proto__` and `constructor` keys instead of handing them to the validators.
+    return parse(text, { unsafeKeyBehaviour: 'throw' });
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const reason = error.message.split('\n')[0]?.replace(/^Invalid TOML document:\s*/, '') ?? error.message;
+    const source = text.split(/\r?\n/)[error.line - 1]?.trim() ?? '';
+    throw new ManifestError([
+      {
+        file: manifestPath,
+        line: error.line,
+        column: error.column,
+        message: `invalid TOML: ${reason}`,
+        hint: source
+          ? `check the syntax of \`${source.length > 60 ? `${source.slice(0, 60)}…` : source}\``
+          : undefined,
+      },
+    ]);
+  }
+}
+
+/** What `skiff up --component FILE.wasm` serves: one component, no manifest. */
+export interface ComponentAppOptions {
+  source: string;
+  /** Default `/...` (every path). */
+  route?: string;
+  environment?: Record<string, string>;
+  files?: FileMount[];
+  allowedOutboundHosts?: string[];
+}
+
+/**
+ * An App with one component built from CLI flags. The component id comes from the file name
+ * (`hello_world.wasm` → `hello_world`). Throws a ManifestError whose problems name the flag at fault.
+ */
+export function appFromComponent(options: ComponentAppOptions): App {
+  const problems: ManifestProblem[] = [];
+  const flagProblem = (flag: string, message: string, hint?: string) =>
+    problems.push({ file: flag, line: undefined, message, hint });
+
+  const source = path.resolve(options.source);
+  const sourceProblem = pathProblem(
+    {
+      hostPath: source,
+      expect: 'file',
+      where: [],
+      what: 'component',
+      missingHint: 'check the path to the .wasm file',
+    },
+    pathKindSync(source),
+  );
+  if (sourceProblem) flagProblem('--component', sourceProblem.message, sourceProblem.hint);
+
+  const route = options.route ?? '/...';
+  const parsed = parseRoutePattern(route);
+  if (!parsed.ok) flagProblem('--route', parsed.reason, parsed.hint);
+  else if (isReservedRoute(parsed.pattern.source))
+    flagProblem('--route', `route "${route}" is reserved for Skiff itself`, 'choose another path');
+
+  for (const entry of options.allowedOutboundHosts ?? []) {
+    const problem = outboundHostProblem(entry);
+    if (problem) flagProblem('--allow-outbound', problem.message, problem.hint);
+  }
+  for (const name of Object.keys(options.environment ?? {})) {
+    if (name === '' || /[=\0]/.test(name))
+      flagProblem('--env', `invalid environment variable name "${name}"`, 'write --env NAME=value');
+  }
+  const files = mountsFromFlags(options.files ?? [], flagProblem);
+
+  if (problems.length > 0 || !parsed.ok) throw new ManifestError(problems);
+  const id = toIdentifier(path.basename(source, path.extname(source)), 'component');
+  return {
+    manifestPath: undefined,
+    baseDir: process.cwd(),
+    name: id,
+    version: undefined,
+    description: undefined,
+    components: new Map([
+      [
+        id,
+        {
+          id,
+          source,
+          description: undefined,
+          environment: { ...options.environment },
+          files,
+          allowedOutboundHosts: [...(options.allowedOutboundHosts ?? [])],
+          build: undefined,
+          where: undefined,
+        },
+      ],
+    ]),
+    httpRoutes: [{ route: parsed.pattern.source, component: id, where: undefined }],
+  };
+}
+
+function mountsFromFlags(
+  mounts: FileMount[],
+  flagProblem: (flag: string, message: string, hint?: string) => void,
+): FileMount[] {
+  const seen = new Set<string>();
+  const result: FileMount[] = [];
+  for (const mount of mounts) {
+    const hostPath = path.resolve(mount.hostPath);
+    const reason = guestPathProblem(mount.guestPath);
+    if (reason) {
+      flagProblem(
+        '--dir',
+        `guest path "${mount.guestPath}" ${reason}`,
+        'write --dir HOST::/absolute/guest/path',
+      );
+      continue;
+    }
+    const guestPath = normalizeGuestPath(mount.guestPath);
+    if (seen.has(guestPath)) {
+      flagProblem(
+        '--dir',
+        `two --dir flags mount at guest path "${guestPath}"`,
+        'give each mount its own guest path',
+      );
+      continue;
+    }
+    seen.add(guestPath);
+    const kind = pathKindSync(hostPath);
+    if (kind === 'missing' || kind === 'other') {
+      flagProblem(
+        '--dir',
+        `host path ${kind === 'missing' ? 'not found' : 'is neither a file nor a folder'}: ${hostPath}`,
+        'check the HOST part of HOST::GUEST',
+      );
+      continue;
+    }
+    result.push({ hostPath, guestPath, readOnly: mount.readOnly });
+  }
+  return result;
+}

@@ -1,0 +1,88 @@
+import type { App } from './app.ts';
+import { describeValue, type ManifestChecker, type Table } from './checker.ts';
+import { APPLICATION_NAME, MANIFEST_KEYS, NOT_YET_SUPPORTED_KEYS, toIdentifier } from './keys.ts';
+import { validateComponents } from './validate-component.ts';
+import { validateTriggers } from './validate-triggers.ts';
+
+export const MANIFEST_VERSION = 1;
+
+/** Everything of the App that comes from the manifest's contents. */
+export type AppContents = Pick<App, 'name' | 'version' | 'description' | 'components' | 'httpRoutes'>;
+
+/**
+ * Walks a parsed manifest, reporting every problem to `checker`. Returns undefined when the file is
+ * not a version-1 Skiff manifest at all: then the rest would only produce noise.
+ */
+export function validateManifest(checker: ManifestChecker, root: Table): AppContents | undefined {
+  if (!checkVersion(checker, root)) return undefined;
+  checker.checkKeys(root, [], 'the top level', MANIFEST_KEYS.topLevel, NOT_YET_SUPPORTED_KEYS.topLevel);
+  const application = validateApplication(checker, root);
+  const components = validateComponents(checker, root);
+  const httpRoutes = validateTriggers(checker, root, [...components.keys()]);
+  return { ...application, components, httpRoutes };
+}
+
+/** False when the rest of the file should not be checked (a Spin manifest, or another version). */
+function checkVersion(checker: ManifestChecker, root: Table): boolean {
+  if ('spin_manifest_version' in root) {
+    checker.report(
+      ['spin_manifest_version'],
+      `this is a Spin manifest (spin_manifest_version = ${String(root.spin_manifest_version)}); Skiff reads its own skiff.toml`,
+      `Skiff expects skiff_manifest_version = ${MANIFEST_VERSION} (reading spin.toml is future work)`,
+    );
+    return false;
+  }
+  const version = root.skiff_manifest_version;
+  if (version === undefined) {
+    // Probably just forgotten: keep checking so the user sees the other problems too.
+    checker.report(
+      [],
+      'missing skiff_manifest_version',
+      `add \`skiff_manifest_version = ${MANIFEST_VERSION}\` as the first line`,
+    );
+    return true;
+  }
+  if (version === MANIFEST_VERSION) return true;
+  checker.report(
+    ['skiff_manifest_version'],
+    typeof version === 'number'
+      ? `skiff_manifest_version ${version} is not supported; this version of Skiff reads version ${MANIFEST_VERSION}`
+      : `skiff_manifest_version must be the integer ${MANIFEST_VERSION}, got ${describeValue(version)}`,
+    `write skiff_manifest_version = ${MANIFEST_VERSION}`,
+  );
+  return false;
+}
+
+function validateApplication(
+  checker: ManifestChecker,
+  root: Table,
+): Pick<App, 'name' | 'version' | 'description'> {
+  const spot = '[application]';
+  const application = checker.table(
+    root,
+    'application',
+    [],
+    'the manifest',
+    '[application] with name = "my-app"',
+  );
+  if (!application) {
+    if (root.application === undefined)
+      checker.report([], 'missing [application] table', 'add [application] with name = "my-app"');
+    return { name: '', version: undefined, description: undefined };
+  }
+  checker.checkKeys(application, ['application'], spot, MANIFEST_KEYS.application);
+  const name = checker.string(application, 'name', ['application'], spot, {
+    required: true,
+    example: 'name = "my-app"',
+  });
+  if (name !== undefined && !APPLICATION_NAME.test(name)) {
+    checker.report(
+      ['application', 'name'],
+      `invalid application name "${name}": use lower-case letters, digits, "-" and "_"`,
+      `write name = "${toIdentifier(name, 'my-app')}"`,
+    );
+  }
+  const optional = (key: string) =>
+    checker.string(application, key, ['application'], spot, { required: false, example: `${key} = "…"` });
+  return { name: name ?? '', version: optional('version'), description: optional('description') };
+}

@@ -17,11 +17,43 @@ const ENTRY_EXPORTS: Record<EntryPoint, string> = {
   command: 'wasi:cli/run',
 };
 
+type InstantiateCore = (
+  module: WebAssembly.Module,
+  imports: WebAssembly.Imports,
+) => Promise<WebAssembly.Instance>;
 type Glue = {
   instantiate(
     getCoreModule: (name: string) => WebAssembly.Module,
     imports: Record<string, object>,
+    instantiateCore?: InstantiateCore,
   ): Promise<GuestExports>;
+};
+
+/** Thrown when a preview1 module calls proc_exit; carries the exact status. */
+export class Preview1Exit extends Error {
+  override name = 'Preview1Exit';
+  readonly code: number;
+  constructor(code: number) {
+    super(`guest exited with code ${code}`);
+    this.code = code;
+  }
+}
+
+/**
+ * The preview1 adapter turns every non-zero proc_exit into `exit(err)`, i.e. status 1. Catching the
+ * call where a core module imports it keeps the guest's real status, as a native runtime would —
+ * for modules adapted here and for components that were adapted at build time alike.
+ */
+const keepPreview1ExitStatus: InstantiateCore = (module, imports) => {
+  const preview1 = imports?.wasi_snapshot_preview1;
+  if (!preview1 || !('proc_exit' in preview1)) return WebAssembly.instantiate(module, imports);
+  const procExit = (code: number): never => {
+    throw new Preview1Exit(code >>> 0);
+  };
+  return WebAssembly.instantiate(module, {
+    ...imports,
+    wasi_snapshot_preview1: { ...preview1, proc_exit: procExit },
+  });
 };
 // The glue's exports are typed by the component's WIT, which this host only knows at run time.
 // biome-ignore lint/suspicious/noExplicitAny: shape checked by the entry-point callers
@@ -120,10 +152,11 @@ export class Component {
   }
 
   async instantiate(imports: Record<string, object>): Promise<GuestExports> {
-    return this.#glue.instantiate((name) => {
+    const getCoreModule = (name: string) => {
       const module = this.#modules.get(name);
       if (!module) throw new Error(`transpiled glue asked for unknown core module ${name}`);
       return module;
-    }, imports);
+    };
+    return this.#glue.instantiate(getCoreModule, imports, keepPreview1ExitStatus);
   }
 }

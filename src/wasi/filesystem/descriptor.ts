@@ -347,7 +347,7 @@ export class Descriptor {
     this.#mutable();
     const link = this.#resolve(newPath, 'keep');
     requireEntryName(link, 'exist');
-    checkSymlinkTarget(link.parts, oldPath);
+    checkSymlinkTarget(link.parts.length - 1 - this.#parts.length, oldPath);
     translated(() => symlinkSync(oldPath, link.hostPath));
   }
 

@@ -1,9 +1,10 @@
 /**
- * Path resolution confined to one mount. Node has no openat(), so every `*-at` path is walked here
- * component by component with lstat: `..` may not climb above the mount, absolute paths are refused,
- * and each symlink met on the way is expanded in place and must itself stay inside the mount
- * (wasmtime's rules: escapes are `not-permitted`). The host path handed to Node afterwards never
- * ends in a symlink that is followed by the kernel: callers use the no-follow variants of syscalls.
+ * Path resolution confined to one folder. Node has no openat(), so every `*-at` path is walked here
+ * component by component with lstat. As in wasmtime, each folder descriptor is a capability of its
+ * own: `..` may not climb above the folder the path is relative to, absolute paths are refused, and
+ * each symlink met on the way is expanded in place under the same rule (escapes are `not-permitted`).
+ * The host path handed to Node afterwards never ends in a symlink the kernel would follow: callers
+ * use the no-follow variants of syscalls.
  *
  * Resolution and the syscall that uses it run in one synchronous stretch, so no guest in this
  * process can swap a component in between; a host process that races us on the mount could.
@@ -75,7 +76,7 @@ export function resolvePath(
     }
     if (name === '.') continue;
     if (name === '..') {
-      if (stack.length === 0) throw fsError('not-permitted', 'the path leads outside the mount');
+      if (stack.length <= base.length) throw fsError('not-permitted', 'the path leads outside its folder');
       stack.pop();
       continue;
     }
@@ -133,16 +134,16 @@ export function requireEntryName(
 }
 
 /**
- * A symlink created at `linkParts` (host names from the root, the link's own name last) with this
- * target: absolute targets and targets that climb above the mount are refused outright.
+ * A symlink whose folder is `depth` levels below the descriptor it is created through, with this
+ * target: absolute targets and targets that climb above that descriptor are refused outright.
  */
-export function checkSymlinkTarget(linkParts: string[], target: string): void {
+export function checkSymlinkTarget(depth: number, target: string): void {
   if (target === '' || target.includes('\0')) throw fsError('invalid');
   if (target.startsWith('/')) throw fsError('not-permitted', 'symlink targets must be relative');
-  let depth = linkParts.length - 1;
+  let level = depth;
   for (const name of target.split('/')) {
     if (name === '' || name === '.') continue;
-    depth += name === '..' ? -1 : 1;
-    if (depth < 0) throw fsError('not-permitted', 'the symlink target leads outside the mount');
+    level += name === '..' ? -1 : 1;
+    if (level < 0) throw fsError('not-permitted', 'the symlink target leads outside the mount');
   }
 }

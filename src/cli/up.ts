@@ -80,8 +80,9 @@ export async function up(argv: string[]): Promise<number> {
   const app = await appFor(o);
   const log = consoleLog();
   const running = await startHttpServer(app, { host, port, log });
-  log.info(`Serving ${running.url}`);
-  for (const { route, component } of running.routes) log.info(`  ${route} -> ${component}`);
+  // One write, so a reader waiting for the ready line also has the routes.
+  const routeLines = running.routes.map(({ route, component }) => `\n  ${route} -> ${component}`).join('');
+  log.info(`Serving ${running.url}${routeLines}`);
 
   await new Promise<void>((done) => {
     const stop = (signal: string) => {

@@ -95,7 +95,13 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     server,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Keep-alive connections that go idle after close() would otherwise linger until their
+        // timeout; sweep them as in-flight responses complete.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

@@ -44,6 +44,12 @@ function errorCodeFor(e: NodeJS.ErrnoException): ErrorCode {
   }
 }
 
+/** Node adds no Host header when headers come as a flat list; HTTP/1.1 requires one. */
+function withHost(headers: string[], authority: string): string[] {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'host') return headers;
+  return ['host', authority, ...headers];
+}
+
 const nsToMs = (ns: bigint | undefined): number | undefined =>
   ns === undefined ? undefined : Number(ns / 1_000_000n);
 
@@ -69,7 +75,7 @@ export function outgoingHandlerImports(policy: OutboundPolicy, describe: (messag
         hostname: url.hostname.replace(/^\[|\]$/g, ''),
         port,
         path: request.pathWithQuery() ?? '/',
-        headers: fieldsToNode(request.headers()),
+        headers: withHost(fieldsToNode(request.headers()), authority),
         timeout: nsToMs(options?.connectTimeout()),
       });
       const response = new Promise<{ tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: ErrorCode }>(

@@ -1,5 +1,6 @@
 /** `skiff run [options] FILE.wasm [ARGS…]` — run a wasi:cli command; the exit code is the guest's. */
 import { resolve } from 'node:path';
+import { describeTrap } from '../engine/trap.ts';
 import { runCommand } from '../triggers/command/run-command.ts';
 import { listOption, parseDir, parseEnv, parseOptions, stringOption, UsageError } from './options.ts';
 
@@ -10,15 +11,6 @@ const SPEC = {
   timeout: 'string',
   'max-memory': 'string',
 } as const;
-
-/** Trap details go to stderr with the guest frames, so a crash is debuggable. */
-function describeTrap(trap: unknown): string {
-  if (!(trap instanceof Error)) return String(trap);
-  const frames = (trap.stack ?? '')
-    .split('\n')
-    .filter((l) => l.includes('wasm://') || l.includes('wasm-function'));
-  return `${trap.name}: ${trap.message}${frames.length ? `\nguest backtrace:\n${frames.map((f) => `  ${f.trim()}`).join('\n')}` : ''}`;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const o = parseOptions(argv, SPEC, true);

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { GuestExit } from '../wasi/cli.ts';
 import { adaptPreview1 } from './adapt-preview1.ts';
 import { ComponentLoadError } from './errors.ts';
 import { defaultCacheDir, transpileCached } from './transpile-cache.ts';
@@ -29,16 +30,6 @@ type Glue = {
   ): Promise<GuestExports>;
 };
 
-/** Thrown when a preview1 module calls proc_exit; carries the exact status. */
-export class Preview1Exit extends Error {
-  override name = 'Preview1Exit';
-  readonly code: number;
-  constructor(code: number) {
-    super(`guest exited with code ${code}`);
-    this.code = code;
-  }
-}
-
 /**
  * The preview1 adapter turns every non-zero proc_exit into `exit(err)`, i.e. status 1. Catching the
  * call where a core module imports it keeps the guest's real status, as a native runtime would —
@@ -48,7 +39,7 @@ const keepPreview1ExitStatus: InstantiateCore = (module, imports) => {
   const preview1 = imports?.wasi_snapshot_preview1;
   if (!preview1 || !('proc_exit' in preview1)) return WebAssembly.instantiate(module, imports);
   const procExit = (code: number): never => {
-    throw new Preview1Exit(code >>> 0);
+    throw new GuestExit(code >>> 0);
   };
   return WebAssembly.instantiate(module, {
     ...imports,

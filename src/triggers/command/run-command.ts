@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { Component, Preview1Exit } from '../../engine/component.ts';
+import { Component } from '../../engine/component.ts';
 import type { FileMount } from '../../manifest/app.ts';
 import { GuestExit } from '../../wasi/cli.ts';
 import { instanceImports } from '../../wasi/imports.ts';
@@ -46,7 +46,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<Run
     await guest[exportName].run();
     return { exitCode: 0 };
   } catch (e) {
-    if (e instanceof GuestExit || e instanceof Preview1Exit) return { exitCode: e.code };
+    if (e instanceof GuestExit) return { exitCode: e.code };
     // `run` returning `err` (payload-less) surfaces from the glue as a thrown undefined or a
     // ComponentError: a failed run, not a trap.
     if (e === undefined || (e instanceof Error && e.name === 'ComponentError')) return { exitCode: 1 };

@@ -4,7 +4,6 @@
  * `*-at` path goes through resolvePath, every change through #mutable, so a guest cannot leave its
  * mount or write to a read-only one.
  */
-import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import {
   closeSync,
@@ -25,19 +24,24 @@ import {
   symlinkSync,
   unlinkSync,
 } from 'node:fs';
-import type { Datetime } from '../clocks.ts';
 import { InputStream, OutputStream } from '../io/streams.ts';
 import { fsError, translated } from './errors.ts';
+import { DirectoryEntryStream, fileSink, fileSource, writeAll } from './file-io.ts';
 import {
+  type Advice,
+  type DescriptorFlags,
+  type DescriptorStat,
   type DescriptorType,
-  DirectoryEntryStream,
+  describeStat,
   descriptorTypeOf,
-  fileSink,
-  fileSource,
-  writeAll,
-} from './file-io.ts';
+  type MetadataHashValue,
+  metadataHashOf,
+  type OpenFlags,
+  type PathFlags,
+} from './metadata.ts';
 import {
   checkSymlinkTarget,
+  folderPath,
   hostPathOf,
   type ResolvedPath,
   requireEntryName,
@@ -45,37 +49,6 @@ import {
   type Sandbox,
 } from './sandbox-path.ts';
 import { type NewTimestamp, setTimes } from './set-times.ts';
-
-export interface DescriptorFlags {
-  read?: boolean;
-  write?: boolean;
-  fileIntegritySync?: boolean;
-  dataIntegritySync?: boolean;
-  requestedWriteSync?: boolean;
-  mutateDirectory?: boolean;
-}
-export interface PathFlags {
-  symlinkFollow?: boolean;
-}
-export interface OpenFlags {
-  create?: boolean;
-  directory?: boolean;
-  exclusive?: boolean;
-  truncate?: boolean;
-}
-export interface DescriptorStat {
-  type: DescriptorType;
-  linkCount: bigint;
-  size: bigint;
-  dataAccessTimestamp: Datetime | undefined;
-  dataModificationTimestamp: Datetime | undefined;
-  statusChangeTimestamp: Datetime | undefined;
-}
-export interface MetadataHashValue {
-  lower: bigint;
-  upper: bigint;
-}
-export type Advice = 'normal' | 'sequential' | 'random' | 'will-need' | 'dont-need' | 'no-reuse';
 
 /** Host fds and folder listings one instance holds, closed together when the instance ends. */
 export class OpenHandles {
@@ -98,28 +71,6 @@ const { O_SYNC = 0, O_DSYNC = 0 } = constants;
 
 /** Largest single `read` handed to a guest, whatever length it asks for. */
 const MAX_READ = 1 << 20;
-
-function datetime(ns: bigint): Datetime | undefined {
-  if (ns < 0n) return undefined;
-  return { seconds: ns / 1_000_000_000n, nanoseconds: Number(ns % 1_000_000_000n) };
-}
-
-function describeStat(stat: BigIntStats): DescriptorStat {
-  return {
-    type: descriptorTypeOf(stat),
-    linkCount: stat.nlink,
-    size: stat.size,
-    dataAccessTimestamp: datetime(stat.atimeNs),
-    dataModificationTimestamp: datetime(stat.mtimeNs),
-    statusChangeTimestamp: datetime(stat.ctimeNs),
-  };
-}
-
-/** A stable identity per (device, inode) that does not hand the guest raw host inode numbers. */
-function metadataHashOf(stat: BigIntStats): MetadataHashValue {
-  const digest = createHash('sha256').update(`${stat.dev}:${stat.ino}`).digest();
-  return { lower: digest.readBigUInt64LE(0), upper: digest.readBigUInt64LE(8) };
-}
 
 export class Descriptor {
   readonly #sandbox: Sandbox;
@@ -200,7 +151,8 @@ export class Descriptor {
   setTimes(dataAccess: NewTimestamp, dataModification: NewTimestamp): void {
     const fd = this.#openFd();
     this.#mutable();
-    // The fd's /proc link reaches the open file even after a rename; elsewhere use its path.
+    // The fd's /proc link reaches the open file even after a rename; elsewhere use its path. The pid,
+    // not `self`: the exact path goes through a `touch` child process (see set-times.ts).
     const procPath = `/proc/${process.pid}/fd/${fd}`;
     const path = lstatSync(procPath, { throwIfNoEntry: false })
       ? procPath
@@ -224,7 +176,7 @@ export class Descriptor {
 
   readDirectory(): DirectoryEntryStream {
     this.#directory();
-    const path = hostPathOf(this.#sandbox, this.#parts);
+    const path = translated(() => folderPath(this.#sandbox, this.#parts, this.#openFd()));
     const onClose = (stream: DirectoryEntryStream) => this.#handles.delete(stream);
     const only = this.#sandbox.only;
     let stream: DirectoryEntryStream;
@@ -422,6 +374,11 @@ export class Descriptor {
 
   #resolve(path: string, finalSymlink: 'follow' | 'keep'): ResolvedPath {
     this.#directory();
-    return translated(() => resolvePath(this.#sandbox, this.#parts, path, finalSymlink));
+    const sandbox = this.#sandbox;
+    const parts = this.#parts;
+    const fd = this.#openFd();
+    return translated(() =>
+      resolvePath({ sandbox, parts, hostPath: folderPath(sandbox, parts, fd) }, path, finalSymlink),
+    );
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { IoError } from '../io/error.ts';
 import { type ByteSink, type ByteSource, StreamFailure } from '../io/streams.ts';
 import { type ErrorCode, errorCodeOf, translated } from './errors.ts';
+import { type DescriptorType, descriptorTypeOf } from './metadata.ts';
 
 /** What one sink write may take before check-write asks the guest to wait (writes are synchronous). */
 const FILE_SINK_WINDOW = 1 << 20;
@@ -69,37 +70,6 @@ export function writeAll(fd: number, bytes: Uint8Array, at: bigint): void {
   while (done < bytes.length) {
     done += writeSync(fd, bytes, done, bytes.length - done, Number(at) + done);
   }
-}
-
-export type DescriptorType =
-  | 'unknown'
-  | 'block-device'
-  | 'character-device'
-  | 'directory'
-  | 'fifo'
-  | 'symbolic-link'
-  | 'regular-file'
-  | 'socket';
-
-interface TypedEntry {
-  isDirectory(): boolean;
-  isFile(): boolean;
-  isSymbolicLink(): boolean;
-  isFIFO(): boolean;
-  isSocket(): boolean;
-  isCharacterDevice(): boolean;
-  isBlockDevice(): boolean;
-}
-
-export function descriptorTypeOf(entry: TypedEntry): DescriptorType {
-  if (entry.isFile()) return 'regular-file';
-  if (entry.isDirectory()) return 'directory';
-  if (entry.isSymbolicLink()) return 'symbolic-link';
-  if (entry.isFIFO()) return 'fifo';
-  if (entry.isSocket()) return 'socket';
-  if (entry.isCharacterDevice()) return 'character-device';
-  if (entry.isBlockDevice()) return 'block-device';
-  return 'unknown';
 }
 
 export interface DirectoryEntry {

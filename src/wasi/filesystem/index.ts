@@ -25,6 +25,12 @@ interface Preopen {
   guestPath: string;
 }
 
+/** `/www/` and `/www` are one guest folder; libc matches preopens by prefix, so no trailing `/`. */
+function guestFolder(path: string): string {
+  const normal = posix.normalize(path);
+  return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
+}
+
 /** A mount's host side, checked once per instance: it must exist, and symlinks in it are resolved. */
 function preopenFor(mount: FileMount): Preopen {
   let real: string;
@@ -34,17 +40,18 @@ function preopenFor(mount: FileMount): Preopen {
     throw new Error(`mount ${mount.hostPath} -> ${mount.guestPath}: ${(e as Error).message}`);
   }
   if (statSync(real).isDirectory()) {
-    return { sandbox: { hostRoot: real, readOnly: mount.readOnly }, guestPath: mount.guestPath };
+    return { sandbox: { hostRoot: real, readOnly: mount.readOnly }, guestPath: guestFolder(mount.guestPath) };
   }
   // A single file is shown as the only entry of its guest folder.
-  const guestName = posix.basename(mount.guestPath);
+  const guestFile = guestFolder(mount.guestPath);
+  const guestName = posix.basename(guestFile);
   return {
     sandbox: {
       hostRoot: dirname(real),
       readOnly: mount.readOnly,
       only: { guestName, hostName: basename(real) },
     },
-    guestPath: posix.dirname(mount.guestPath),
+    guestPath: posix.dirname(guestFile),
   };
 }
 

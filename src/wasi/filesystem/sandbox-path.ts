@@ -9,7 +9,7 @@
  * Resolution and the syscall that uses it run in one synchronous stretch, so no guest in this
  * process can swap a component in between; a host process that races us on the mount could.
  */
-import { lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { existsSync, fstatSync, lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fsError } from './errors.ts';
 
@@ -28,10 +28,19 @@ export interface Sandbox {
   readonly only?: { guestName: string; hostName: string } | undefined;
 }
 
+/** Where a `*-at` path starts: the folder of a directory descriptor. */
+export interface PathBase {
+  sandbox: Sandbox;
+  /** Host names from the mount root down to the folder. */
+  parts: string[];
+  /** A host path that names the folder right now (on Linux its fd's /proc link, see descriptor.ts). */
+  hostPath: string;
+}
+
 export interface ResolvedPath {
   /** Host names from the mount root down to the target, with no symlink or `..` left. */
   parts: string[];
-  /** Absolute host path of the target (a trailing `/` kept when the guest wrote one). */
+  /** Host path of the target, below the base's host path (a trailing `/` kept if the guest wrote one). */
   hostPath: string;
   /** The last component the guest named: a plain name, or `.`/`..`/undefined when it names a folder it walked. */
   lastName: string | undefined;
@@ -49,18 +58,42 @@ export function hostPathOf(sandbox: Sandbox, parts: string[]): string {
   return parts.length === 0 ? sandbox.hostRoot : join(sandbox.hostRoot, ...parts);
 }
 
+/** Linux names what an fd is open on by /proc/self/fd/N, and paths below it start from the fd: openat(). */
+const PROC_FD = existsSync('/proc/self/fd') ? '/proc/self/fd' : undefined;
+
+/**
+ * A host path for the folder open as `fd`. A path kept from when it was opened is not enough: the
+ * guest may since have renamed the folder and put a symlink in its place, one that the kernel would
+ * follow as an intermediate component, out of the mount.
+ */
+export function folderPath(sandbox: Sandbox, parts: string[], fd: number): string {
+  return PROC_FD ? `${PROC_FD}/${fd}` : verifiedFolderPath(sandbox, parts, fd);
+}
+
+/** Without /proc: the kept path must still lead through real folders to the very folder `fd` is. */
+export function verifiedFolderPath(sandbox: Sandbox, parts: string[], fd: number): string {
+  let path = sandbox.hostRoot;
+  let stat: Stats | undefined = lstatOrUndefined(path);
+  for (const part of parts) {
+    if (!stat?.isDirectory()) break;
+    path = join(path, part);
+    stat = lstatOrUndefined(path);
+  }
+  const opened = fstatSync(fd);
+  if (!stat?.isDirectory() || stat.dev !== opened.dev || stat.ino !== opened.ino) {
+    throw fsError('no-entry', 'the folder was moved or replaced since it was opened');
+  }
+  return path;
+}
+
 const lstatOrUndefined = (path: string): Stats | undefined => lstatSync(path, { throwIfNoEntry: false });
 
-export function resolvePath(
-  sandbox: Sandbox,
-  base: string[],
-  path: string,
-  finalSymlink: FinalSymlink,
-): ResolvedPath {
+export function resolvePath(base: PathBase, path: string, finalSymlink: FinalSymlink): ResolvedPath {
   if (path === '') throw fsError('no-entry');
   if (path.includes('\0')) throw fsError('invalid');
   if (path.startsWith('/')) throw fsError('not-permitted', 'absolute paths are not allowed');
-  const stack = [...base];
+  /** Host names below the base folder; it never pops past the base. */
+  const stack: string[] = [];
   const pending = path.split('/');
   let expansions = 0;
   let lastName: string | undefined;
@@ -76,12 +109,12 @@ export function resolvePath(
     }
     if (name === '.') continue;
     if (name === '..') {
-      if (stack.length <= base.length) throw fsError('not-permitted', 'the path leads outside its folder');
+      if (stack.length === 0) throw fsError('not-permitted', 'the path leads outside its folder');
       stack.pop();
       continue;
     }
-    const hostName = hostNameAt(sandbox, stack, name);
-    const hostPath = join(hostPathOf(sandbox, stack), hostName);
+    const hostName = hostNameAt(base.sandbox, base.parts.length + stack.length, name);
+    const hostPath = join(base.hostPath, ...stack, hostName);
     if (isLast && finalSymlink === 'keep' && !slashAfter) {
       stack.push(hostName);
       break;
@@ -107,30 +140,25 @@ export function resolvePath(
     if (!stat.isDirectory() && (!isLast || slashAfter)) throw fsError('not-directory');
     stack.push(hostName);
   }
-  if (stack.length === 0 && (lastName === undefined || lastName === '.' || lastName === '..')) {
-    return { parts: stack, hostPath: sandbox.hostRoot, lastName, trailingSlash };
-  }
-  const hostPath = hostPathOf(sandbox, stack) + (trailingSlash ? '/' : '');
-  return { parts: stack, hostPath, lastName, trailingSlash };
+  const parts = [...base.parts, ...stack];
+  if (stack.length === 0) return { parts, hostPath: base.hostPath, lastName, trailingSlash };
+  const hostPath = join(base.hostPath, ...stack) + (trailingSlash ? '/' : '');
+  return { parts, hostPath, lastName, trailingSlash };
 }
 
-function hostNameAt(sandbox: Sandbox, stack: string[], name: string): string {
-  if (stack.length > 0 || !sandbox.only) return name;
+function hostNameAt(sandbox: Sandbox, depth: number, name: string): string {
+  if (depth > 0 || !sandbox.only) return name;
   if (name !== sandbox.only.guestName) throw fsError('no-entry');
   return sandbox.only.hostName;
 }
 
 /**
  * For operations that create, remove or rename the entry itself: the path must end in a plain name,
- * not `.`/`..` (which would act on a folder the guest only walked through) nor the mount root.
+ * not `.`/`..`, which would act on a folder the guest only walked through or on the base itself.
  */
-export function requireEntryName(
-  resolved: ResolvedPath,
-  code: 'invalid' | 'exist' | 'busy' = 'invalid',
-): void {
-  const { lastName, parts } = resolved;
-  if (parts.length === 0 || lastName === undefined || lastName === '.' || lastName === '..')
-    throw fsError(code);
+export function requireEntryName(resolved: ResolvedPath, code: 'invalid' | 'exist' = 'invalid'): void {
+  const { lastName } = resolved;
+  if (lastName === undefined || lastName === '.' || lastName === '..') throw fsError(code);
 }
 
 /**

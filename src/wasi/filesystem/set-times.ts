@@ -5,7 +5,7 @@
  * UTIME_OMIT for the untouched side); elsewhere Node's utimes is the best effort.
  */
 import { spawnSync } from 'node:child_process';
-import { lstatSync, lutimesSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, lstatSync, lutimesSync, statSync, utimesSync } from 'node:fs';
 import type { Datetime } from '../clocks.ts';
 import { fsError } from './errors.ts';
 
@@ -14,14 +14,26 @@ export type NewTimestamp = { tag: 'no-change' } | { tag: 'now' } | { tag: 'times
 /** How long one `touch` may take before we give up on it (it is a single syscall). */
 const TOUCH_TIMEOUT_MS = 5_000;
 
-let gnuTouch: boolean | undefined;
-function hasGnuTouch(): boolean {
+/** Fixed locations only: a guest's request must never run whatever `touch` the host PATH finds first. */
+const TOUCH_CANDIDATES = ['/usr/bin/touch', '/bin/touch'];
+
+let gnuTouch: string | null | undefined;
+function gnuTouchPath(): string | null {
   if (gnuTouch === undefined) {
-    const probe = spawnSync('touch', ['--version'], { encoding: 'utf8', timeout: TOUCH_TIMEOUT_MS });
-    gnuTouch = probe.status === 0 && probe.stdout.includes('GNU coreutils');
+    gnuTouch = null;
+    for (const candidate of TOUCH_CANDIDATES.filter((c) => existsSync(c))) {
+      const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: TOUCH_TIMEOUT_MS });
+      if (probe.status === 0 && probe.stdout.includes('GNU coreutils')) {
+        gnuTouch = candidate;
+        break;
+      }
+    }
   }
   return gnuTouch;
 }
+
+/** Whether timestamps are set to the nanosecond here (else to about a microsecond). */
+export const setTimesIsExact = (): boolean => gnuTouchPath() !== null;
 
 function validate(t: NewTimestamp): void {
   if (t.tag === 'timestamp' && (t.val.nanoseconds < 0 || t.val.nanoseconds >= 1e9)) throw fsError('invalid');
@@ -36,7 +48,8 @@ export function setTimes(path: string, follow: boolean, atime: NewTimestamp, mti
   validate(atime);
   validate(mtime);
   if (atime.tag === 'no-change' && mtime.tag === 'no-change') return;
-  if (hasGnuTouch() && touchExact(path, follow, atime, mtime)) return;
+  const touch = gnuTouchPath();
+  if (touch && touchExact(touch, path, follow, atime, mtime)) return;
   const stat = follow ? statSync(path) : lstatSync(path);
   const seconds = (t: NewTimestamp, currentMs: number): number => {
     if (t.tag === 'now') return Date.now() / 1000;
@@ -60,7 +73,13 @@ const sameChange = (a: NewTimestamp, b: NewTimestamp): boolean =>
     (b.tag === 'timestamp' && a.val.seconds === b.val.seconds && a.val.nanoseconds === b.val.nanoseconds));
 
 /** True when touch did it; false to fall back (touch missing, or it refused). */
-function touchExact(path: string, follow: boolean, atime: NewTimestamp, mtime: NewTimestamp): boolean {
+function touchExact(
+  touch: string,
+  path: string,
+  follow: boolean,
+  atime: NewTimestamp,
+  mtime: NewTimestamp,
+): boolean {
   const common = ['-c', ...(follow ? [] : ['-h'])];
   const calls: string[][] = sameChange(atime, mtime)
     ? [[...common, ...touchArg(atime)]]
@@ -70,7 +89,7 @@ function touchExact(path: string, follow: boolean, atime: NewTimestamp, mtime: N
       ];
   for (const args of calls) {
     // No shell: the path is one argv entry after `--`, whatever characters it holds.
-    const result = spawnSync('touch', [...args, '--', path], { stdio: 'ignore', timeout: TOUCH_TIMEOUT_MS });
+    const result = spawnSync(touch, [...args, '--', path], { stdio: 'ignore', timeout: TOUCH_TIMEOUT_MS });
     if (result.status !== 0) return false;
   }
   return true;

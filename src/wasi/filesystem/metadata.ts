@@ -1,0 +1,88 @@
+/** The records, flags and enums of `wasi:filesystem/types` as jco passes them, and stat conversion. */
+import { createHash } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import type { Datetime } from '../clocks.ts';
+
+export type DescriptorType =
+  | 'unknown'
+  | 'block-device'
+  | 'character-device'
+  | 'directory'
+  | 'fifo'
+  | 'symbolic-link'
+  | 'regular-file'
+  | 'socket';
+
+interface TypedEntry {
+  isDirectory(): boolean;
+  isFile(): boolean;
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}
+
+export function descriptorTypeOf(entry: TypedEntry): DescriptorType {
+  if (entry.isFile()) return 'regular-file';
+  if (entry.isDirectory()) return 'directory';
+  if (entry.isSymbolicLink()) return 'symbolic-link';
+  if (entry.isFIFO()) return 'fifo';
+  if (entry.isSocket()) return 'socket';
+  if (entry.isCharacterDevice()) return 'character-device';
+  if (entry.isBlockDevice()) return 'block-device';
+  return 'unknown';
+}
+
+export interface DescriptorFlags {
+  read?: boolean;
+  write?: boolean;
+  fileIntegritySync?: boolean;
+  dataIntegritySync?: boolean;
+  requestedWriteSync?: boolean;
+  mutateDirectory?: boolean;
+}
+export interface PathFlags {
+  symlinkFollow?: boolean;
+}
+export interface OpenFlags {
+  create?: boolean;
+  directory?: boolean;
+  exclusive?: boolean;
+  truncate?: boolean;
+}
+export interface DescriptorStat {
+  type: DescriptorType;
+  linkCount: bigint;
+  size: bigint;
+  dataAccessTimestamp: Datetime | undefined;
+  dataModificationTimestamp: Datetime | undefined;
+  statusChangeTimestamp: Datetime | undefined;
+}
+export interface MetadataHashValue {
+  lower: bigint;
+  upper: bigint;
+}
+export type Advice = 'normal' | 'sequential' | 'random' | 'will-need' | 'dont-need' | 'no-reuse';
+
+function datetime(ns: bigint): Datetime | undefined {
+  if (ns < 0n) return undefined;
+  return { seconds: ns / 1_000_000_000n, nanoseconds: Number(ns % 1_000_000_000n) };
+}
+
+export function describeStat(stat: BigIntStats): DescriptorStat {
+  return {
+    type: descriptorTypeOf(stat),
+    linkCount: stat.nlink,
+    size: stat.size,
+    dataAccessTimestamp: datetime(stat.atimeNs),
+    dataModificationTimestamp: datetime(stat.mtimeNs),
+    statusChangeTimestamp: datetime(stat.ctimeNs),
+  };
+}
+
+/** A stable identity per (device, inode) that does not hand the guest raw host inode numbers. */
+export function metadataHashOf(stat: BigIntStats): MetadataHashValue {
+  const digest = createHash('sha256').update(`${stat.dev}:${stat.ino}`).digest();
+  return { lower: digest.readBigUInt64LE(0), upper: digest.readBigUInt64LE(8) };
+}

@@ -57,7 +57,7 @@ const httpTypes = {
   OutgoingResponse,
   RequestOptions,
   ResponseOutparam,
-  httpErrorCode: (error: IoError) => (error instanceof IoError ? error.httpErrorCode : undefined),
+  httpErrorCode: (error: IoError) => (error instanceof IoError ? error.codes.http : undefined),
 };
 
 export function instanceImports(grants: InstanceGrants): InstanceImports {

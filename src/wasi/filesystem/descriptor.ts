@@ -1,8 +1,7 @@
 /**
- * `wasi:filesystem/types#descriptor`: an open file or folder inside one mount. Folders are reached
- * by their canonical path below the mount root (Node has no openat), files by their host fd. Every
- * `*-at` path goes through resolvePath, every change through #mutable, so a guest cannot leave its
- * mount or write to a read-only one.
+ * `wasi:filesystem/types#descriptor`: an open file or folder inside one mount, always backed by a
+ * host fd. Every `*-at` path goes through resolvePath from the folder's fd, every change through
+ * #mutable, so a guest cannot leave its folder or write to a read-only mount.
  */
 import type { BigIntStats } from 'node:fs';
 import {
@@ -42,7 +41,6 @@ import {
 import {
   checkSymlinkTarget,
   folderPath,
-  hostPathOf,
   type ResolvedPath,
   requireEntryName,
   resolvePath,
@@ -151,13 +149,7 @@ export class Descriptor {
   setTimes(dataAccess: NewTimestamp, dataModification: NewTimestamp): void {
     const fd = this.#openFd();
     this.#mutable();
-    // The fd's /proc link reaches the open file even after a rename; elsewhere use its path. The pid,
-    // not `self`: the exact path goes through a `touch` child process (see set-times.ts).
-    const procPath = `/proc/${process.pid}/fd/${fd}`;
-    const path = lstatSync(procPath, { throwIfNoEntry: false })
-      ? procPath
-      : hostPathOf(this.#sandbox, this.#parts);
-    translated(() => setTimes(path, true, dataAccess, dataModification));
+    translated(() => setTimes({ fd }, dataAccess, dataModification));
   }
 
   read(length: bigint, offset: bigint): [Uint8Array, boolean] {
@@ -226,7 +218,7 @@ export class Descriptor {
     const target = this.#resolve(path, pathFlags.symlinkFollow ? 'follow' : 'keep');
     translated(() => {
       lstatSync(target.hostPath);
-      setTimes(target.hostPath, false, dataAccess, dataModification);
+      setTimes({ path: target.hostPath, follow: false }, dataAccess, dataModification);
     });
   }
 

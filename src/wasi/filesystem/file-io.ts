@@ -9,19 +9,14 @@ import { type DescriptorType, descriptorTypeOf } from './metadata.ts';
 /** What one sink write may take before check-write asks the guest to wait (writes are synchronous). */
 const FILE_SINK_WINDOW = 1 << 20;
 
-// wasi:io/error carries only a message, so the filesystem code rides in it for filesystem-error-code.
-const CODE_MARKER = /\[wasi:filesystem error-code=([a-z-]+)\]$/;
-
 function streamFailure(e: unknown): StreamFailure {
-  const code = errorCodeOf(e) ?? 'io';
   const message = e instanceof Error ? e.message : String(e);
-  return new StreamFailure(`${message} [wasi:filesystem error-code=${code}]`);
+  return new StreamFailure(message, { filesystem: errorCodeOf(e) ?? 'io' });
 }
 
 /** `filesystem-error-code`: the code of a stream error raised by a file stream, else none. */
 export function filesystemErrorCode(error: unknown): ErrorCode | undefined {
-  if (!(error instanceof IoError)) return undefined;
-  return CODE_MARKER.exec(error.message)?.[1] as ErrorCode | undefined;
+  return error instanceof IoError ? (error.codes.filesystem as ErrorCode | undefined) : undefined;
 }
 
 /** Reads `fd` from `offset` on; the host fd stays owned by the descriptor. */

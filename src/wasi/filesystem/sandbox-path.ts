@@ -3,8 +3,9 @@
  * component by component with lstat. As in wasmtime, each folder descriptor is a capability of its
  * own: `..` may not climb above the folder the path is relative to, absolute paths are refused, and
  * each symlink met on the way is expanded in place under the same rule (escapes are `not-permitted`).
- * The host path handed to Node afterwards never ends in a symlink the kernel would follow: callers
- * use the no-follow variants of syscalls.
+ * Paths start from the descriptor's open folder (folderPath), not from a path remembered when it was
+ * opened, and the host path handed to Node afterwards never ends in a symlink the kernel would
+ * follow: callers use the no-follow variants of syscalls.
  *
  * Resolution and the syscall that uses it run in one synchronous stretch, so no guest in this
  * process can swap a component in between; a host process that races us on the mount could.
@@ -33,7 +34,7 @@ export interface PathBase {
   sandbox: Sandbox;
   /** Host names from the mount root down to the folder. */
   parts: string[];
-  /** A host path that names the folder right now (on Linux its fd's /proc link, see descriptor.ts). */
+  /** A host path that names the folder right now (see folderPath). */
   hostPath: string;
 }
 
@@ -54,12 +55,11 @@ export interface ResolvedPath {
  */
 export type FinalSymlink = 'follow' | 'keep';
 
-export function hostPathOf(sandbox: Sandbox, parts: string[]): string {
-  return parts.length === 0 ? sandbox.hostRoot : join(sandbox.hostRoot, ...parts);
-}
-
-/** Linux names what an fd is open on by /proc/self/fd/N, and paths below it start from the fd: openat(). */
-const PROC_FD = existsSync('/proc/self/fd') ? '/proc/self/fd' : undefined;
+/**
+ * Linux names what an fd is open on by /proc/PID/fd/N, and paths below it start from the fd, as with
+ * openat(). The pid rather than `self`, so the path still means our fd inside a `touch` child.
+ */
+const PROC_FD = existsSync(`/proc/${process.pid}/fd`) ? `/proc/${process.pid}/fd` : undefined;
 
 /**
  * A host path for the folder open as `fd`. A path kept from when it was opened is not enough: the
@@ -67,8 +67,12 @@ const PROC_FD = existsSync('/proc/self/fd') ? '/proc/self/fd' : undefined;
  * follow as an intermediate component, out of the mount.
  */
 export function folderPath(sandbox: Sandbox, parts: string[], fd: number): string {
-  return PROC_FD ? `${PROC_FD}/${fd}` : verifiedFolderPath(sandbox, parts, fd);
+  // The trailing `.` makes the folder, not the /proc link itself, what lstat and O_NOFOLLOW see.
+  return PROC_FD ? `${PROC_FD}/${fd}/.` : verifiedFolderPath(sandbox, parts, fd);
 }
+
+/** The /proc link of an open fd (it follows the file through renames), where there is /proc. */
+export const procFdPath = (fd: number): string | undefined => (PROC_FD ? `${PROC_FD}/${fd}` : undefined);
 
 /** Without /proc: the kept path must still lead through real folders to the very folder `fd` is. */
 export function verifiedFolderPath(sandbox: Sandbox, parts: string[], fd: number): string {

@@ -82,7 +82,7 @@ export function outgoingHandlerImports(policy: OutboundPolicy, describe: (messag
         (resolve) => {
           outgoing.on('response', (res) => {
             const failure = (e: Error) =>
-              new StreamFailure(e.message, errorCodeFor(e as NodeJS.ErrnoException));
+              new StreamFailure(e.message, { http: errorCodeFor(e as NodeJS.ErrnoException) });
             const trailers = new Promise<ReturnType<typeof fieldsFromNode> | undefined>((done) => {
               res.on('end', () => done(res.rawTrailers.length ? fieldsFromNode(res.rawTrailers) : undefined));
               res.on('close', () => done(undefined));

@@ -1,11 +1,19 @@
-/** `wasi:io/error` — an opaque error a guest can only print. */
+/**
+ * What interfaces can tell a guest about a stream error: `wasi:http/types#http-error-code` and
+ * `wasi:filesystem/types#filesystem-error-code` each read their own field.
+ */
+export interface ErrorCodes {
+  http?: unknown;
+  filesystem?: string;
+}
+
+/** `wasi:io/error` — an error a guest can print, or ask a specific interface to decode. */
 export class IoError {
   readonly message: string;
-  /** The HTTP error code behind this stream error, for `wasi:http/types#http-error-code`. */
-  readonly httpErrorCode: unknown;
-  constructor(message: string, httpErrorCode?: unknown) {
+  readonly codes: ErrorCodes;
+  constructor(message: string, codes: ErrorCodes = {}) {
     this.message = message;
-    this.httpErrorCode = httpErrorCode;
+    this.codes = codes;
   }
   toDebugString(): string {
     return this.message;

@@ -4,17 +4,17 @@
  * Blocking variants are async host functions: the guest suspends (JSPI) instead of the thread.
  */
 import { GuestContractError, ResultError } from '../result-error.ts';
-import { IoError } from './error.ts';
+import { type ErrorCodes, IoError } from './error.ts';
 import { Pollable, type Readiness } from './poll.ts';
 
 export type StreamError = { tag: 'closed' } | { tag: 'last-operation-failed'; val: IoError };
 
 /** Thrown by sources and sinks when the underlying transfer failed (not a plain end of stream). */
 export class StreamFailure extends Error {
-  readonly httpErrorCode: unknown;
-  constructor(message: string, httpErrorCode?: unknown) {
+  readonly codes: ErrorCodes;
+  constructor(message: string, codes: ErrorCodes = {}) {
     super(message);
-    this.httpErrorCode = httpErrorCode;
+    this.codes = codes;
   }
 }
 
@@ -42,8 +42,8 @@ export interface ByteSink {
 const closed = (): ResultError<StreamError> => new ResultError<StreamError>({ tag: 'closed' });
 const failed = (e: unknown): ResultError<StreamError> => {
   const message = e instanceof Error ? e.message : String(e);
-  const code = e instanceof StreamFailure ? e.httpErrorCode : undefined;
-  return new ResultError<StreamError>({ tag: 'last-operation-failed', val: new IoError(message, code) });
+  const codes = e instanceof StreamFailure ? e.codes : {};
+  return new ResultError<StreamError>({ tag: 'last-operation-failed', val: new IoError(message, codes) });
 };
 
 /** The most one read hands to a guest, whatever it asks for. */

@@ -2,6 +2,7 @@
 import { ComponentLoadError } from '../engine/errors.ts';
 import { ManifestError } from '../manifest/errors.ts';
 import { ListenError } from '../triggers/http/server.ts';
+import { GrantError } from '../wasi/imports.ts';
 import { inspect } from './inspect.ts';
 import { UsageError } from './options.ts';
 import { run } from './run.ts';
@@ -35,7 +36,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${e.message}\n`);
       return 2;
     }
-    if (e instanceof ManifestError || e instanceof ComponentLoadError || e instanceof ListenError) {
+    if (
+      e instanceof ManifestError ||
+      e instanceof ComponentLoadError ||
+      e instanceof ListenError ||
+      e instanceof GrantError
+    ) {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
     }

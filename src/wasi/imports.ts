@@ -1,11 +1,12 @@
 /**
  * Builds the import object for ONE component instance. All state a guest can reach — env, args,
- * mounts, stdio, outbound grants — lives here, so two instances never share it.
+ * mounts, stdio, outbound grants — lives here, so two instances never share it. What a component
+ * is granted is resolved once (prepareGrants); each instance then only opens its own handles.
  */
 import type { FileMount } from '../manifest/app.ts';
 import { cliImports } from './cli.ts';
 import { monotonicClockImports, wallClockImports } from './clocks.ts';
-import { filesystemImports } from './filesystem/index.ts';
+import { filesystemImports, type Preopen, preparePreopens } from './filesystem/index.ts';
 import { FutureTrailers, IncomingBody, OutgoingBody } from './http/bodies.ts';
 import { Fields } from './http/fields.ts';
 import {
@@ -25,13 +26,39 @@ import type { ByteSink, ByteSource } from './io/streams.ts';
 import { streamsImports } from './io/streams.ts';
 import { insecureRandomImports, insecureSeedImports, randomImports } from './random.ts';
 
-export interface InstanceGrants {
+/** What one component may reach, checked and resolved when it is loaded. */
+export interface ComponentGrants {
+  env: Record<string, string>;
+  preopens: Preopen[];
+  outbound: OutboundPolicy;
+}
+
+/** A grant that cannot be honoured, e.g. a mount whose host folder does not exist. */
+export class GrantError extends Error {
+  override name = 'GrantError';
+}
+
+/** Throws a GrantError naming the component and the mount or pattern at fault. */
+export function prepareGrants(
+  componentId: string,
+  granted: { environment: Record<string, string>; files: FileMount[]; allowedOutboundHosts: string[] },
+): ComponentGrants {
+  try {
+    return {
+      env: { ...granted.environment },
+      preopens: preparePreopens(granted.files),
+      outbound: OutboundPolicy.fromPatterns(granted.allowedOutboundHosts),
+    };
+  } catch (e) {
+    throw new GrantError(`component "${componentId}": ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+/** Per-instance context: who it is, its arguments and where its stdio goes. */
+export interface InstanceIo {
   componentId: string;
   args: string[];
-  env: Record<string, string>;
   cwd?: string | undefined;
-  mounts: FileMount[];
-  allowedOutboundHosts: string[];
   stdin: ByteSource;
   stdout: ByteSink;
   stderr: ByteSink;
@@ -60,24 +87,23 @@ const httpTypes = {
   httpErrorCode: (error: IoError) => (error instanceof IoError ? error.codes.http : undefined),
 };
 
-export function instanceImports(grants: InstanceGrants): InstanceImports {
-  const filesystem = filesystemImports(grants.mounts);
-  const policy = OutboundPolicy.fromPatterns(grants.allowedOutboundHosts);
+export function instanceImports(grants: ComponentGrants, io: InstanceIo): InstanceImports {
+  const filesystem = filesystemImports(grants.preopens);
   const imports: Record<string, object> = {
     ...cliImports({
-      args: grants.args,
+      args: io.args,
       env: Object.entries(grants.env),
-      cwd: grants.cwd,
-      stdin: grants.stdin,
-      stdout: grants.stdout,
-      stderr: grants.stderr,
+      cwd: io.cwd,
+      stdin: io.stdin,
+      stdout: io.stdout,
+      stderr: io.stderr,
     }),
     'wasi:clocks/monotonic-clock': monotonicClockImports,
     'wasi:clocks/wall-clock': wallClockImports,
     'wasi:filesystem/types': filesystem.types,
     'wasi:filesystem/preopens': filesystem.preopens,
     'wasi:http/types': httpTypes,
-    'wasi:http/outgoing-handler': outgoingHandlerImports(policy, grants.log),
+    'wasi:http/outgoing-handler': outgoingHandlerImports(grants.outbound, io.log),
     'wasi:io/error': ioErrorImports,
     'wasi:io/poll': pollImports,
     'wasi:io/streams': streamsImports,
@@ -88,8 +114,8 @@ export function instanceImports(grants: InstanceGrants): InstanceImports {
   return {
     imports: withDeniedFallback(imports),
     dispose() {
-      grants.stdout.close?.();
-      grants.stderr.close?.();
+      io.stdout.close?.();
+      io.stderr.close?.();
       filesystem.dispose();
     },
   };

@@ -106,3 +106,15 @@ test('usage errors exit 2 and say what was expected', async () => {
   assert.equal(code, 2);
   assert.match(stderr, /--listen nonsense: expected HOST:PORT/);
 });
+
+test('a mount whose host folder does not exist is refused before the guest runs', async () => {
+  const { code, stdout, stderr } = await runSkiff([
+    'run',
+    '--dir',
+    '/no/such/folder::/data',
+    'fixtures/rust/cli/cli.wasm',
+  ]).done;
+  assert.equal(code, 1);
+  assert.equal(stdout, '', 'the guest must not have run');
+  assert.match(stderr, /component "cli\.wasm": mount \/no\/such\/folder -> \/data: ENOENT/);
+});

@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { Component } from '../../engine/component.ts';
 import type { FileMount } from '../../manifest/app.ts';
 import { GuestExit } from '../../wasi/cli.ts';
-import { instanceImports } from '../../wasi/imports.ts';
+import { instanceImports, prepareGrants } from '../../wasi/imports.ts';
 import { readableSource, writableSink } from '../../wasi/io/node-streams.ts';
 
 export interface RunOptions {
@@ -29,13 +29,15 @@ export type RunOutcome = { exitCode: number; trap?: unknown };
 export async function runCommand(file: string, options: RunOptions): Promise<RunOutcome> {
   const component = await Component.load(file, { cacheDir: options.cacheDir, adaptCoreModule: 'command' });
   const exportName = component.requireEntry('command');
-  const instance = instanceImports({
+  const grants = prepareGrants(basename(file), {
+    environment: options.env,
+    files: options.mounts,
+    allowedOutboundHosts: options.allowedOutboundHosts,
+  });
+  const instance = instanceImports(grants, {
     componentId: basename(file),
     args: [basename(file), ...options.args],
-    env: options.env,
     cwd: options.mounts.some((m) => m.guestPath === '/') ? '/' : undefined,
-    mounts: options.mounts,
-    allowedOutboundHosts: options.allowedOutboundHosts,
     stdin: readableSource(options.stdin),
     stdout: writableSink(options.stdout),
     stderr: writableSink(options.stderr),

@@ -8,7 +8,7 @@ import type { ComponentSpec } from '../../manifest/app.ts';
 import { IncomingBody, type OutgoingBody } from '../../wasi/http/bodies.ts';
 import { type Fields, fieldsFromNode, fieldsToNode, fieldsToPairs } from '../../wasi/http/fields.ts';
 import { IncomingRequest, ResponseOutparam, type ResponseResult } from '../../wasi/http/messages.ts';
-import { instanceImports } from '../../wasi/imports.ts';
+import { type ComponentGrants, instanceImports } from '../../wasi/imports.ts';
 import { emptySource, lineSink, readableSource, writableSink } from '../../wasi/io/node-streams.ts';
 import type { HostLog } from './log.ts';
 import { isRouteHeaderName, routeHeaders } from './route-headers.ts';
@@ -19,6 +19,7 @@ export interface RequestContext {
   spec: ComponentSpec;
   component: Component;
   exportName: string;
+  grants: ComponentGrants;
   match: RouteMatch;
   log: HostLog;
 }
@@ -80,12 +81,9 @@ export async function handleRequest(
 ): Promise<void> {
   const { spec, log } = ctx;
   const guestLog = (line: string) => log.guest(spec.id, line);
-  const instance = instanceImports({
+  const instance = instanceImports(ctx.grants, {
     componentId: spec.id,
     args: [],
-    env: spec.environment,
-    mounts: spec.files,
-    allowedOutboundHosts: spec.allowedOutboundHosts,
     stdin: emptySource(),
     stdout: lineSink(guestLog),
     stderr: lineSink(guestLog),

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Component } from '../../engine/component.ts';
 import type { App } from '../../manifest/app.ts';
+import { type ComponentGrants, prepareGrants } from '../../wasi/imports.ts';
 import { handleRequest } from './handle-request.ts';
 import type { HostLog } from './log.ts';
 import { HEALTH_ROUTE } from './route-pattern.ts';
@@ -33,13 +34,14 @@ export class ListenError extends Error {
 
 export async function startHttpServer(app: App, options: HttpServerOptions): Promise<RunningHttpServer> {
   const table = RouteTable.fromSpecs(app.httpRoutes);
-  const loaded = new Map<string, { component: Component; exportName: string }>();
+  const loaded = new Map<string, { component: Component; exportName: string; grants: ComponentGrants }>();
   for (const { component: id } of table.routes()) {
     if (loaded.has(id)) continue;
     const spec = app.components.get(id);
     if (!spec) throw new Error(`route refers to unknown component "${id}"`);
     const component = await Component.load(spec.source, { cacheDir: options.cacheDir });
-    loaded.set(id, { component, exportName: component.requireEntry('http') });
+    const grants = prepareGrants(id, spec);
+    loaded.set(id, { component, exportName: component.requireEntry('http'), grants });
   }
 
   let nextRequestId = 1;

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { IoError } from '../io/error.ts';
 import type { ErrorCode } from './errors.ts';
-import { type Descriptor, filesystemImports } from './index.ts';
+import { type Descriptor, filesystemImports, preparePreopens } from './index.ts';
 import { verifiedFolderPath } from './sandbox-path.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'skiff-fs-'));
@@ -39,7 +39,7 @@ function hostTree(): { outside: string; mount: string } {
 }
 
 function preopen(hostPath: string, readOnly: boolean) {
-  const fs = filesystemImports([{ hostPath, guestPath: '/', readOnly }]);
+  const fs = filesystemImports(preparePreopens([{ hostPath, guestPath: '/', readOnly }]));
   const [entry] = (fs.preopens as { getDirectories(): Array<[Descriptor, string]> }).getDirectories();
   assert.ok(entry);
   after(() => fs.dispose());
@@ -80,7 +80,7 @@ test('a mount is one preopen at its guest path, and reads work inside it', () =>
 
 test('guest folders are named without a trailing slash, as libc matches them by prefix', () => {
   const { mount } = hostTree();
-  const fs = filesystemImports([{ hostPath: mount, guestPath: '/www/', readOnly: true }]);
+  const fs = filesystemImports(preparePreopens([{ hostPath: mount, guestPath: '/www/', readOnly: true }]));
   after(() => fs.dispose());
   const [[, guestPath] = []] = (
     fs.preopens as { getDirectories(): Array<[Descriptor, string]> }
@@ -89,7 +89,7 @@ test('guest folders are named without a trailing slash, as libc matches them by 
 });
 
 test('no mounts, no files', () => {
-  const fs = filesystemImports([]);
+  const fs = filesystemImports(preparePreopens([]));
   assert.deepEqual((fs.preopens as { getDirectories(): unknown[] }).getDirectories(), []);
 });
 
@@ -212,9 +212,11 @@ test('a read-only mount rejects every change', () => {
 
 test('a single-file mount shows that file and nothing beside it', () => {
   const { outside, mount } = hostTree();
-  const fs = filesystemImports([
-    { hostPath: join(mount, 'hello.txt'), guestPath: '/config/greeting.txt', readOnly: true },
-  ]);
+  const fs = filesystemImports(
+    preparePreopens([
+      { hostPath: join(mount, 'hello.txt'), guestPath: '/config/greeting.txt', readOnly: true },
+    ]),
+  );
   after(() => fs.dispose());
   const [[dir, guestPath] = []] = (
     fs.preopens as { getDirectories(): Array<[Descriptor, string]> }
@@ -299,7 +301,7 @@ test('host errors become WASI error codes', () => {
 
 test('dispose closes what the instance left open', () => {
   const { mount } = hostTree();
-  const fs = filesystemImports([{ hostPath: mount, guestPath: '/', readOnly: true }]);
+  const fs = filesystemImports(preparePreopens([{ hostPath: mount, guestPath: '/', readOnly: true }]));
   const [[root] = []] = (fs.preopens as { getDirectories(): Array<[Descriptor, string]> }).getDirectories();
   assert.ok(root);
   const file = root.openAt(noFollow, 'hello.txt', {}, readFlags);

@@ -20,7 +20,8 @@ export interface FilesystemImports {
   dispose(): void;
 }
 
-interface Preopen {
+/** A mount checked and resolved once per component; instances open descriptors from it. */
+export interface Preopen {
   sandbox: Sandbox;
   guestPath: string;
 }
@@ -31,7 +32,7 @@ function guestFolder(path: string): string {
   return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
 }
 
-/** A mount's host side, checked once per instance: it must exist, and symlinks in it are resolved. */
+/** A mount's host side, checked once per component: it must exist, and symlinks in it are resolved. */
 function preopenFor(mount: FileMount): Preopen {
   let real: string;
   try {
@@ -55,8 +56,12 @@ function preopenFor(mount: FileMount): Preopen {
   };
 }
 
-export function filesystemImports(mounts: FileMount[]): FilesystemImports {
-  const preopens = mounts.map(preopenFor);
+/** Resolves a component's mounts; throws (naming the mount) when a host path does not exist. */
+export function preparePreopens(mounts: FileMount[]): Preopen[] {
+  return mounts.map(preopenFor);
+}
+
+export function filesystemImports(preopens: Preopen[]): FilesystemImports {
   const handles = new OpenHandles();
   return {
     types: { Descriptor, DirectoryEntryStream, filesystemErrorCode },

@@ -1,11 +1,21 @@
 /** `skiff up` — serve an app's HTTP routes (from skiff.toml, or one component from flags). */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { App } from '../manifest/app.ts';
+import { type App, DEFAULT_FRESH, DEFAULT_REUSE, type LifecycleSpec } from '../manifest/app.ts';
+import { parseDuration } from '../manifest/duration.ts';
 import { appFromComponent, loadApp } from '../manifest/load.ts';
+import { idleTimeoutProblem } from '../manifest/validate-lifecycle.ts';
 import { consoleLog } from '../triggers/http/log.ts';
 import { startHttpServer } from '../triggers/http/server.ts';
-import { listOption, parseDir, parseEnv, parseOptions, stringOption, UsageError } from './options.ts';
+import {
+  listOption,
+  type ParsedOptions,
+  parseDir,
+  parseEnv,
+  parseOptions,
+  stringOption,
+  UsageError,
+} from './options.ts';
 
 const SPEC = {
   from: 'string',
@@ -16,6 +26,10 @@ const SPEC = {
   dir: 'list',
   'allow-outbound': 'list',
   'runtime-config': 'string',
+  lifecycle: 'string',
+  'max-requests': 'string',
+  'idle-timeout': 'string',
+  prewarm: 'string',
   build: 'boolean',
   watch: 'boolean',
 } as const;
@@ -62,6 +76,43 @@ async function appFor(o: ReturnType<typeof parseOptions>): Promise<App> {
   return app;
 }
 
+function positiveInteger(o: ParsedOptions, name: string, max: number): number | undefined {
+  const text = stringOption(o, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new UsageError(`--${name} ${text}: expected a whole number from 0 to ${max}`);
+  return value;
+}
+
+/** `--lifecycle fresh|reuse` (with its tuning flags) overrides every component's manifest setting. */
+export function lifecycleOption(o: ParsedOptions): LifecycleSpec | undefined {
+  const mode = stringOption(o, 'lifecycle');
+  const tuning = { maxRequests: 'max-requests', idleTimeout: 'idle-timeout', prewarm: 'prewarm' };
+  if (mode === undefined) {
+    const stray = Object.values(tuning).find((flag) => o.values.has(flag));
+    if (stray) throw new UsageError(`--${stray} goes with --lifecycle (fresh or reuse)`);
+    return undefined;
+  }
+  if (mode === 'fresh') {
+    if (o.values.has('max-requests') || o.values.has('idle-timeout')) {
+      throw new UsageError('--max-requests and --idle-timeout go with --lifecycle reuse');
+    }
+    return { mode, prewarm: positiveInteger(o, 'prewarm', 64) ?? DEFAULT_FRESH.prewarm };
+  }
+  if (mode === 'reuse') {
+    if (o.values.has('prewarm')) throw new UsageError('--prewarm goes with --lifecycle fresh');
+    const idle = stringOption(o, 'idle-timeout');
+    const problem = idle === undefined ? undefined : idleTimeoutProblem(idle);
+    if (problem) throw new UsageError(`--idle-timeout ${idle}: ${problem.message} — ${problem.hint}`);
+    const idleTimeoutMs = idle === undefined ? DEFAULT_REUSE.idleTimeoutMs : (parseDuration(idle) as number);
+    const maxRequests = positiveInteger(o, 'max-requests', 1_000_000) ?? DEFAULT_REUSE.maxRequests;
+    if (maxRequests === 0) throw new UsageError('--max-requests must be at least 1');
+    return { mode, maxRequests, idleTimeoutMs };
+  }
+  throw new UsageError(`--lifecycle ${mode}: expected fresh (a new instance per request) or reuse`);
+}
+
 export async function up(argv: string[]): Promise<number> {
   const o = parseOptions(argv, SPEC, false);
   if (o.positionals.length > 0) {
@@ -77,9 +128,10 @@ export async function up(argv: string[]): Promise<number> {
       throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
   }
   const { host, port } = parseListen(stringOption(o, 'listen') ?? DEFAULT_LISTEN);
+  const lifecycle = lifecycleOption(o);
   const app = await appFor(o);
   const log = consoleLog();
-  const running = await startHttpServer(app, { host, port, log });
+  const running = await startHttpServer(app, { host, port, log, lifecycle });
   // One write, so a reader waiting for the ready line also has the routes.
   const routeLines = running.routes.map(({ route, component }) => `\n  ${route} -> ${component}`).join('');
   log.info(`Serving ${running.url}${routeLines}`);

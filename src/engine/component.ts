@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { GuestExit } from '../wasi/cli.ts';
 import { adaptPreview1 } from './adapt-preview1.ts';
 import { ComponentLoadError } from './errors.ts';
+import { InstanceState } from './instance-state.ts';
 import { defaultCacheDir, transpileCached } from './transpile-cache.ts';
 import { wasmKind } from './wasm-kind.ts';
 
@@ -35,17 +36,21 @@ type Glue = {
  * call where a core module imports it keeps the guest's real status, as a native runtime would —
  * for modules adapted here and for components that were adapted at build time alike.
  */
-const keepPreview1ExitStatus: InstantiateCore = (module, imports) => {
+function withPreview1ExitStatus(imports: WebAssembly.Imports | undefined): WebAssembly.Imports | undefined {
   const preview1 = imports?.wasi_snapshot_preview1;
-  if (!preview1 || !('proc_exit' in preview1)) return WebAssembly.instantiate(module, imports);
+  if (!preview1 || !('proc_exit' in preview1)) return imports;
   const procExit = (code: number): never => {
     throw new GuestExit(code >>> 0);
   };
-  return WebAssembly.instantiate(module, {
-    ...imports,
-    wasi_snapshot_preview1: { ...preview1, proc_exit: procExit },
-  });
-};
+  return { ...imports, wasi_snapshot_preview1: { ...preview1, proc_exit: procExit } };
+}
+
+/** One instance of a component: its exports, and the state it can be reset to. */
+export interface GuestInstance {
+  exports: GuestExports;
+  /** Back to the state right after instantiation; false if that is impossible (then discard it). */
+  reset(): boolean;
+}
 // The glue's exports are typed by the component's WIT, which this host only knows at run time.
 // biome-ignore lint/suspicious/noExplicitAny: shape checked by the entry-point callers
 export type GuestExports = Record<string, any>;
@@ -142,12 +147,20 @@ export class Component {
     );
   }
 
-  async instantiate(imports: Record<string, object>): Promise<GuestExports> {
+  async instantiate(imports: Record<string, object>): Promise<GuestInstance> {
     const getCoreModule = (name: string) => {
       const module = this.#modules.get(name);
       if (!module) throw new Error(`transpiled glue asked for unknown core module ${name}`);
       return module;
     };
-    return this.#glue.instantiate(getCoreModule, imports, keepPreview1ExitStatus);
+    const coreInstances: WebAssembly.Instance[] = [];
+    const instantiateCore: InstantiateCore = async (module, coreImports) => {
+      const instance = await WebAssembly.instantiate(module, withPreview1ExitStatus(coreImports));
+      coreInstances.push(instance);
+      return instance;
+    };
+    const exports = await this.#glue.instantiate(getCoreModule, imports, instantiateCore);
+    const state = new InstanceState(coreInstances);
+    return { exports, reset: () => state.restore() };
   }
 }

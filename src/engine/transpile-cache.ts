@@ -9,9 +9,10 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { exportMutableState } from './export-state.ts';
 
 /** Bump when the options below change, so old cache entries are not reused. */
-const CACHE_FORMAT = 'skiff-transpile-1';
+const CACHE_FORMAT = 'skiff-transpile-2';
 
 export const ASYNC_IMPORTS = [
   'wasi:io/poll#poll',
@@ -80,7 +81,8 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
     if (name.endsWith('.d.ts')) continue;
     const target = join(staging, name);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, content);
+    // Core modules get their internal state exported so instances can be reset (instance-state.ts).
+    await writeFile(target, name.endsWith('.wasm') ? exportMutableState(content) : content);
     if (name.endsWith('.wasm')) coreModules.push(name);
   }
   const exports = result.exports.map(([name]) => name).filter((name) => name.includes(':'));

@@ -35,8 +35,28 @@ export interface ComponentSpec {
   /** Outbound destinations the guest may reach, e.g. `https://example.com:443`, `http://127.0.0.1:*`. */
   allowedOutboundHosts: string[];
   build: BuildSpec | undefined;
+  /** How instances are made and kept; undefined means the default (fresh, pre-warmed). */
+  lifecycle?: LifecycleSpec | undefined;
   where: SourceLocation | undefined;
 }
+
+/**
+ * `fresh`: every request gets a brand-new instance (isolation first), made ahead of time by a
+ * pre-warmed pool. `reuse`: an instance serves up to `maxRequests` requests one after another
+ * (guest state survives between them), and is dropped after `idleTimeoutMs` without work.
+ */
+export type LifecycleSpec =
+  | { mode: 'fresh'; prewarm: number }
+  | { mode: 'reuse'; maxRequests: number; idleTimeoutMs: number };
+
+/** Spin 4's defaults for reused instances: 128 requests, 1 s idle. */
+export const DEFAULT_REUSE = {
+  mode: 'reuse',
+  maxRequests: 128,
+  idleTimeoutMs: 1000,
+} as const satisfies LifecycleSpec;
+/** Enough ready instances to absorb a burst on one core without instantiating on the request path. */
+export const DEFAULT_FRESH = { mode: 'fresh', prewarm: 4 } as const satisfies LifecycleSpec;
 
 export interface FileMount {
   /** Absolute host path (a folder or a single file). */

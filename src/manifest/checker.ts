@@ -109,6 +109,42 @@ export class ManifestChecker {
     return undefined;
   }
 
+  /**
+   * The integer at `table[key]` within `min..max`, or undefined (reported when not an integer or out
+   * of range). TOML floats with no fraction (`4.0`) arrive as integers and are accepted.
+   */
+  integer(
+    parent: Table,
+    key: string,
+    path: KeyPath,
+    spot: string,
+    options: { min: number; max: number; example: number },
+  ): number | undefined {
+    const value = parent[key];
+    if (value === undefined) return undefined;
+    const where = [...path, key];
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      const unquoted = typeof value === 'string' && /^[0-9]+$/.test(value.trim());
+      this.report(
+        where,
+        `"${key}" in ${spot} must be an integer, got ${describeValue(value)}`,
+        unquoted ? `remove the quotes: ${key} = ${value.trim()}` : `write ${key} = ${options.example}`,
+      );
+      return undefined;
+    }
+    if (value < options.min || value > options.max) {
+      this.report(
+        where,
+        `"${key}" in ${spot} must be from ${options.min} to ${options.max}, got ${value}`,
+        value < options.min
+          ? `the smallest allowed is ${key} = ${options.min}`
+          : `the largest allowed is ${key} = ${options.max}`,
+      );
+      return undefined;
+    }
+    return value;
+  }
+
   /** The strings of the array at `table[key]` ([] when absent); wrong elements are reported and skipped. */
   stringArray(parent: Table, key: string, path: KeyPath, spot: string, example: string): string[] {
     const value = parent[key];

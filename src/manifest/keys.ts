@@ -8,8 +8,17 @@ export const MANIFEST_KEYS = {
   trigger: ['http'],
   httpTrigger: ['route', 'component'],
   privateRoute: ['private'],
-  component: ['source', 'description', 'environment', 'files', 'allowed_outbound_hosts', 'build'],
+  component: [
+    'source',
+    'description',
+    'environment',
+    'files',
+    'allowed_outbound_hosts',
+    'build',
+    'lifecycle',
+  ],
   build: ['command', 'workdir', 'watch'],
+  lifecycle: ['mode', 'max_requests', 'idle_timeout', 'prewarm'],
   fileMount: ['source', 'destination', 'read_only'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -21,6 +30,9 @@ export const NOT_YET_SUPPORTED_KEYS = {
   topLevel: ['variables'],
   component: ['variables', 'key_value_stores', 'sqlite_databases', 'ai_models'],
 } as const satisfies Record<string, readonly string[]>;
+
+/** `lifecycle = "fresh"` / `mode = "reuse"`: how a component's instances are made and kept. */
+export const LIFECYCLE_MODES = ['fresh', 'reuse'] as const;
 
 /** Component ids: Spin's kebab-case, plus `_` (`hello-js`, `api_v2`). */
 export const COMPONENT_ID = /^[a-z][a-z0-9_]*(?:-[a-z0-9_]+)*$/;

@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { APPLICATION_NAME, COMPONENT_ID, MANIFEST_KEYS } from './keys.ts';
+import { DEFAULT_FRESH, DEFAULT_REUSE } from './app.ts';
+import { formatDuration, parseDuration } from './duration.ts';
+import { APPLICATION_NAME, COMPONENT_ID, LIFECYCLE_MODES, MANIFEST_KEYS } from './keys.ts';
+import { LIFECYCLE_LIMITS } from './validate-lifecycle.ts';
 
 interface SchemaNode {
   $ref?: string;
@@ -13,6 +16,10 @@ interface SchemaNode {
   oneOf?: SchemaNode[];
   pattern?: string;
   description?: string;
+  enum?: unknown[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
   required?: string[];
 }
 
@@ -35,6 +42,7 @@ const sorted = (keys: readonly string[]): string[] => [...keys].sort();
 describe('schema/skiff.schema.json', () => {
   const component = resolve(schema.properties?.component?.additionalProperties as SchemaNode);
   const httpTrigger = resolve(schema.properties?.trigger?.properties?.http?.items);
+  const lifecycle = resolve(component.properties?.lifecycle?.oneOf?.[1]);
   const spots: [string, SchemaNode, readonly string[]][] = [
     ['top level', schema, MANIFEST_KEYS.topLevel],
     ['[application]', resolve(schema.properties?.application), MANIFEST_KEYS.application],
@@ -44,6 +52,7 @@ describe('schema/skiff.schema.json', () => {
     ['[component.X]', component, MANIFEST_KEYS.component],
     ['[component.X.build]', resolve(component.properties?.build), MANIFEST_KEYS.build],
     ['files entry', resolve(component.properties?.files?.items?.oneOf?.[1]), MANIFEST_KEYS.fileMount],
+    ['[component.X.lifecycle]', lifecycle, MANIFEST_KEYS.lifecycle],
   ];
 
   for (const [spot, node, keys] of spots) {
@@ -68,5 +77,48 @@ describe('schema/skiff.schema.json', () => {
     assert.deepEqual(resolve(schema.properties?.application).required, ['name']);
     assert.deepEqual(component.required, ['source']);
     assert.deepEqual(httpTrigger.required, ['route', 'component']);
+    assert.deepEqual(lifecycle.required, ['mode']);
+  });
+
+  it('lifecycle: the loader modes, defaults and bounds', () => {
+    assert.deepEqual(component.properties?.lifecycle?.oneOf?.[0]?.enum, [...LIFECYCLE_MODES]);
+    assert.deepEqual(lifecycle.properties?.mode?.enum, [...LIFECYCLE_MODES]);
+    const { max_requests, idle_timeout, prewarm } = lifecycle.properties ?? {};
+    assert.deepEqual(
+      [max_requests?.default, max_requests?.minimum, max_requests?.maximum],
+      [DEFAULT_REUSE.maxRequests, LIFECYCLE_LIMITS.maxRequests.min, LIFECYCLE_LIMITS.maxRequests.max],
+    );
+    assert.equal(idle_timeout?.default, formatDuration(DEFAULT_REUSE.idleTimeoutMs));
+    assert.deepEqual(
+      [prewarm?.default, prewarm?.minimum, prewarm?.maximum],
+      [DEFAULT_FRESH.prewarm, LIFECYCLE_LIMITS.prewarm.min, LIFECYCLE_LIMITS.prewarm.max],
+    );
+    for (const [key, value] of Object.entries({ max_requests, idle_timeout, prewarm })) {
+      const mode = key === 'prewarm' ? 'fresh' : 'reuse';
+      assert.match(value?.description ?? '', new RegExp(`mode = "${mode}" only`), key);
+      assert.match(value?.description ?? '', /default/, key);
+    }
+    assert.match(component.properties?.lifecycle?.description ?? '', /"fresh" \(the default\)/);
+  });
+
+  it('lifecycle: the idle_timeout pattern accepts exactly what parseDuration reads', () => {
+    const pattern = new RegExp(lifecycle.properties?.idle_timeout?.pattern ?? '$^');
+    for (const text of [
+      '250ms',
+      '1s',
+      '2m',
+      '10ms',
+      '60m',
+      '1.5s',
+      '1h',
+      '1 s',
+      '-1s',
+      '1',
+      's',
+      'ms',
+      '1S',
+    ]) {
+      assert.equal(pattern.test(text), parseDuration(text) !== undefined, text);
+    }
   });
 });

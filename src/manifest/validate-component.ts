@@ -5,6 +5,7 @@ import { describeValue, isTable, type ManifestChecker, type Table } from './chec
 import { COMPONENT_ID, MANIFEST_KEYS, NOT_YET_SUPPORTED_KEYS, toIdentifier } from './keys.ts';
 import type { KeyPath } from './locate.ts';
 import { validateFiles } from './validate-files.ts';
+import { validateLifecycle } from './validate-lifecycle.ts';
 
 /** `[component.X]` tables in manifest order: smol-toml keeps insertion order, and valid ids never look like integers (which JS objects would list first). */
 export function validateComponents(checker: ManifestChecker, root: Table): Map<string, ComponentSpec> {
@@ -53,6 +54,7 @@ function validateComponent(
     NOT_YET_SUPPORTED_KEYS.component,
   );
   const build = validateBuild(checker, component, componentPath, spot);
+  const lifecycle = validateLifecycle(checker, component, componentPath, spot);
   return {
     id,
     source: validateSource(
@@ -71,6 +73,8 @@ function validateComponent(
     files: validateFiles(checker, component, componentPath, spot),
     allowedOutboundHosts: validateOutboundHosts(checker, component, componentPath, spot),
     build,
+    // Absent rather than undefined when not written: the runtime applies its default.
+    ...(lifecycle && { lifecycle }),
     where: { file: checker.file, line: checker.lineOf(componentPath) },
   };
 }

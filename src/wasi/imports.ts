@@ -70,6 +70,8 @@ export interface InstanceImports {
   imports: Record<string, object>;
   /** Flushes guest output and releases host resources once the instance is done. */
   dispose(): void;
+  /** The same, for an instance that lives on: what the guest opened goes, the grants stay. */
+  reset(): void;
 }
 
 const httpTypes = {
@@ -111,14 +113,12 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
     'wasi:random/insecure': insecureRandomImports,
     'wasi:random/insecure-seed': insecureSeedImports,
   };
-  return {
-    imports: withDeniedFallback(imports),
-    dispose() {
-      io.stdout.close?.();
-      io.stderr.close?.();
-      filesystem.dispose();
-    },
+  const release = () => {
+    io.stdout.close?.();
+    io.stderr.close?.();
+    filesystem.dispose();
   };
+  return { imports: withDeniedFallback(imports), dispose: release, reset: release };
 }
 
 /**

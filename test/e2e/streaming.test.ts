@@ -1,4 +1,7 @@
-/** 100 MB through an echo guest in both directions without the host holding it in memory. */
+/**
+ * 256 MiB through an echo guest in both directions without the host holding it in memory. Garbage
+ * from passing chunks is collected whatever the volume; buffering would grow with it.
+ */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -6,7 +9,7 @@ import { request } from 'node:http';
 import { test } from 'node:test';
 import { startSkiffUp } from '../support/skiff-process.ts';
 
-const TOTAL = 100 * 1024 * 1024;
+const TOTAL = 256 * 1024 * 1024;
 const CHUNK = 256 * 1024;
 
 function peakRssMiB(pid: number): number {
@@ -14,11 +17,12 @@ function peakRssMiB(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
 }
 
-test('a 100 MB upload streams through the echo guest and back without being buffered whole', async () => {
+test('a 256 MiB upload streams through the echo guest and back without being buffered whole', async () => {
   const skiff = await startSkiffUp(['--component', 'fixtures/rust/echo/echo.wasm']);
   try {
-    // Warm up so the baseline includes the compiled guest and one instance.
+    // Warm up so the baseline includes the compiled guest and the pre-warmed pool.
     await (await fetch(`${skiff.url}/warm`, { method: 'POST', body: 'x' })).text();
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const pid = skiff.child.pid as number;
     const baseline = peakRssMiB(pid);
     const sent = createHash('sha256');
@@ -55,8 +59,8 @@ test('a 100 MB upload streams through the echo guest and back without being buff
     assert.equal(receivedBytes, TOTAL);
     assert.equal(received.digest('hex'), sent.digest('hex'));
     const growth = peakRssMiB(pid) - baseline;
-    // Buffering the body whole would add at least 100 MiB; streaming adds a few windows.
-    assert.ok(growth < 60, `peak RSS grew by ${growth.toFixed(1)} MiB while streaming 100 MiB`);
+    // Buffering the body whole would add at least 256 MiB; streaming keeps to windows and garbage.
+    assert.ok(growth < 128, `peak RSS grew by ${growth.toFixed(1)} MiB while streaming 256 MiB`);
   } finally {
     await skiff.stop();
   }

@@ -45,7 +45,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<Run
   });
   try {
     const guest = await component.instantiate(instance.imports);
-    await guest[exportName].run();
+    await guest.exports[exportName].run();
     return { exitCode: 0 };
   } catch (e) {
     if (e instanceof GuestExit) return { exitCode: e.code };

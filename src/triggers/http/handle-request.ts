@@ -3,13 +3,13 @@
  * call `wasi:http/incoming-handler#handle`, stream the response back. A trap fails only this request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Component } from '../../engine/component.ts';
+import type { InstancePool, Lease } from '../../engine/instance-pool.ts';
 import type { ComponentSpec } from '../../manifest/app.ts';
 import { IncomingBody, type OutgoingBody } from '../../wasi/http/bodies.ts';
 import { type Fields, fieldsFromNode, fieldsToNode, fieldsToPairs } from '../../wasi/http/fields.ts';
 import { IncomingRequest, ResponseOutparam, type ResponseResult } from '../../wasi/http/messages.ts';
-import { type ComponentGrants, instanceImports } from '../../wasi/imports.ts';
-import { emptySource, lineSink, readableSource, writableSink } from '../../wasi/io/node-streams.ts';
+import { readableSource, writableSink } from '../../wasi/io/node-streams.ts';
+import type { HttpInstance } from './http-instance.ts';
 import type { HostLog } from './log.ts';
 import { isRouteHeaderName, routeHeaders } from './route-headers.ts';
 import type { RouteMatch } from './router.ts';
@@ -17,9 +17,7 @@ import type { RouteMatch } from './router.ts';
 export interface RequestContext {
   id: number;
   spec: ComponentSpec;
-  component: Component;
-  exportName: string;
-  grants: ComponentGrants;
+  pool: InstancePool<HttpInstance>;
   match: RouteMatch;
   log: HostLog;
 }
@@ -80,15 +78,6 @@ export async function handleRequest(
   res: ServerResponse,
 ): Promise<void> {
   const { spec, log } = ctx;
-  const guestLog = (line: string) => log.guest(spec.id, line);
-  const instance = instanceImports(ctx.grants, {
-    componentId: spec.id,
-    args: [],
-    stdin: emptySource(),
-    stdout: lineSink(guestLog),
-    stderr: lineSink(guestLog),
-    log: (message) => log.warn(`[${spec.id}] request ${ctx.id}: ${message}`),
-  });
   let delivered: ResponseResult | undefined;
   const outparam = new ResponseOutparam((result) => {
     delivered = result;
@@ -104,9 +93,22 @@ export async function handleRequest(
     }
     if (response.bodyTaken) attachBody(response.outgoingBody, res);
   });
+  let lease: Lease<HttpInstance>;
   try {
-    const guest = await ctx.component.instantiate(instance.imports);
-    await guest[ctx.exportName].handle(guestRequest(req, ctx.match), outparam);
+    lease = await ctx.pool.acquire();
+  } catch (e) {
+    log.trap(spec.id, ctx.id, `instantiating for ${req.method} ${req.url}`, e);
+    sendPlain(
+      res,
+      500,
+      'Internal Server Error: the component could not be instantiated (see the server log)',
+    );
+    return;
+  }
+  // Only an instance that answered cleanly goes back to a reuse pool.
+  let reusable = false;
+  try {
+    await lease.instance.handle(guestRequest(req, ctx.match), outparam);
     if (!delivered) {
       log.error(`[${spec.id}] request ${ctx.id}: the component returned without setting a response`);
       sendPlain(res, 500, 'Internal Server Error: the component did not respond');
@@ -117,14 +119,17 @@ export async function handleRequest(
       sendPlain(res, 500, `Internal Server Error: ${delivered.val.tag}`);
     } else if (!delivered.val.bodyTaken) {
       res.end();
+      reusable = true;
     } else if (delivered.val.outgoingBody.state === 'open') {
       log.error(`[${spec.id}] request ${ctx.id}: the component returned without finishing the response body`);
       res.destroy();
+    } else {
+      reusable = delivered.val.outgoingBody.state === 'finished';
     }
   } catch (e) {
     log.trap(spec.id, ctx.id, `${req.method} ${req.url}`, e);
     sendPlain(res, 500, 'Internal Server Error: the component failed (see the server log)');
   } finally {
-    instance.dispose();
+    lease.release({ reusable });
   }
 }

@@ -5,9 +5,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Component } from '../../engine/component.ts';
-import type { App } from '../../manifest/app.ts';
-import { type ComponentGrants, prepareGrants } from '../../wasi/imports.ts';
+import { createInstancePool, type InstancePool } from '../../engine/instance-pool.ts';
+import { type App, DEFAULT_FRESH, type LifecycleSpec } from '../../manifest/app.ts';
+import { prepareGrants } from '../../wasi/imports.ts';
 import { handleRequest } from './handle-request.ts';
+import { type HttpInstance, httpInstanceFactory } from './http-instance.ts';
 import type { HostLog } from './log.ts';
 import { HEALTH_ROUTE } from './route-pattern.ts';
 import { RouteTable } from './router.ts';
@@ -17,6 +19,8 @@ export interface HttpServerOptions {
   port: number;
   log: HostLog;
   cacheDir?: string;
+  /** Overrides every component's manifest lifecycle (`skiff up --lifecycle`). */
+  lifecycle?: LifecycleSpec;
 }
 
 export interface RunningHttpServer {
@@ -34,14 +38,24 @@ export class ListenError extends Error {
 
 export async function startHttpServer(app: App, options: HttpServerOptions): Promise<RunningHttpServer> {
   const table = RouteTable.fromSpecs(app.httpRoutes);
-  const loaded = new Map<string, { component: Component; exportName: string; grants: ComponentGrants }>();
+  const pools = new Map<string, InstancePool<HttpInstance>>();
   for (const { component: id } of table.routes()) {
-    if (loaded.has(id)) continue;
+    if (pools.has(id)) continue;
     const spec = app.components.get(id);
     if (!spec) throw new Error(`route refers to unknown component "${id}"`);
     const component = await Component.load(spec.source, { cacheDir: options.cacheDir });
-    const grants = prepareGrants(id, spec);
-    loaded.set(id, { component, exportName: component.requireEntry('http'), grants });
+    const factory = httpInstanceFactory(
+      id,
+      component,
+      component.requireEntry('http'),
+      prepareGrants(id, spec),
+      options.log,
+    );
+    const lifecycle = options.lifecycle ?? spec.lifecycle ?? DEFAULT_FRESH;
+    pools.set(
+      id,
+      createInstancePool(factory, lifecycle, (e) => options.log.trap(id, 0, 'pre-warming an instance', e)),
+    );
   }
 
   let nextRequestId = 1;
@@ -52,15 +66,15 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
       return;
     }
     const match = table.match(path);
-    const target = match && loaded.get(match.component);
+    const pool = match && pools.get(match.component);
     const spec = match && app.components.get(match.component);
-    if (!match || !target || !spec) {
+    if (!match || !pool || !spec) {
       res
         .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
         .end(`Not Found: no route matches ${path}\n`);
       return;
     }
-    const ctx = { id: nextRequestId++, spec, match, log: options.log, ...target };
+    const ctx = { id: nextRequestId++, spec, match, log: options.log, pool };
     handleRequest(ctx, req, res).catch((e: unknown) => {
       options.log.error(`request ${ctx.id}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
       if (!res.headersSent) res.writeHead(500).end();
@@ -102,6 +116,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {
           clearInterval(sweep);
+          for (const pool of pools.values()) pool.close();
           resolve();
         });
         server.closeIdleConnections();

@@ -1,0 +1,223 @@
+/**
+ * Rewrites a core module so every piece of mutable state it defines — mutable globals, memories,
+ * tables — is exported (as `skiff$global$N`, …). A snapshot taken right after instantiation can
+ * then put an instance back into its fresh state without instantiating it again.
+ * Only the export section changes; code and data are copied through untouched.
+ */
+
+class Reader {
+  readonly bytes: Uint8Array;
+  offset: number;
+  constructor(bytes: Uint8Array, offset = 0) {
+    this.bytes = bytes;
+    this.offset = offset;
+  }
+  byte(): number {
+    const b = this.bytes[this.offset++];
+    if (b === undefined) throw new Error('unexpected end of module');
+    return b;
+  }
+  /** Unsigned LEB128 (also skips signed ones of the same length). */
+  leb(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.byte();
+      result += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((b & 0x80) === 0) return result;
+    }
+  }
+  skip(n: number): void {
+    this.offset += n;
+  }
+  name(): string {
+    const length = this.leb();
+    const text = new TextDecoder().decode(this.bytes.subarray(this.offset, this.offset + length));
+    this.offset += length;
+    return text;
+  }
+}
+
+function encodeLeb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    let b = v & 0x7f;
+    v = Math.floor(v / 128);
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+const SECTION = { import: 2, table: 4, memory: 5, global: 6, export: 7 } as const;
+const KIND = { func: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
+
+function skipValueType(r: Reader): void {
+  const t = r.byte();
+  // GC reference types carry a heap type after the prefix.
+  if (t === 0x63 || t === 0x64) r.leb();
+}
+
+function skipLimits(r: Reader): void {
+  const flags = r.byte();
+  r.leb();
+  if (flags & 1) r.leb();
+}
+
+function skipConstExpr(r: Reader): void {
+  for (;;) {
+    const op = r.byte();
+    if (op === 0x0b) return;
+    if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2) r.leb();
+    else if (op === 0x43) r.skip(4);
+    else if (op === 0x44) r.skip(8);
+    else if (op === 0xd0) r.leb();
+    else if (op === 0xfd) {
+      r.leb();
+      r.skip(16);
+    } else if (op === 0xfb) {
+      // GC constant instructions: opcode, then up to two indices (struct.new, array.new_fixed, …).
+      const sub = r.leb();
+      if (sub <= 0x08 || sub === 0x1c) r.leb();
+      if (sub === 0x08) r.leb();
+    }
+    // Other opcodes allowed in constant expressions (extended-const add/sub/mul) have no immediates.
+  }
+}
+
+interface Section {
+  id: number;
+  start: number; // offset of the id byte
+  payloadStart: number;
+  end: number;
+}
+
+function sections(bytes: Uint8Array): Section[] {
+  const r = new Reader(bytes, 8);
+  const list: Section[] = [];
+  while (r.offset < bytes.length) {
+    const start = r.offset;
+    const id = r.byte();
+    const size = r.leb();
+    list.push({ id, start, payloadStart: r.offset, end: r.offset + size });
+    r.offset += size;
+  }
+  return list;
+}
+
+interface StateCounts {
+  importedTables: number;
+  importedMemories: number;
+  importedGlobals: number;
+  definedTables: number;
+  definedMemories: number;
+  mutableGlobals: number[]; // indices in the global index space
+}
+
+function countState(bytes: Uint8Array, list: Section[]): StateCounts {
+  const counts: StateCounts = {
+    importedTables: 0,
+    importedMemories: 0,
+    importedGlobals: 0,
+    definedTables: 0,
+    definedMemories: 0,
+    mutableGlobals: [],
+  };
+  for (const s of list) {
+    const r = new Reader(bytes, s.payloadStart);
+    if (s.id === SECTION.import) {
+      for (let n = r.leb(); n > 0; n--) {
+        r.name();
+        r.name();
+        const kind = r.byte();
+        if (kind === KIND.func) r.leb();
+        else if (kind === KIND.table) {
+          skipValueType(r);
+          skipLimits(r);
+          counts.importedTables++;
+        } else if (kind === KIND.memory) {
+          skipLimits(r);
+          counts.importedMemories++;
+        } else if (kind === KIND.global) {
+          skipValueType(r);
+          r.byte();
+          counts.importedGlobals++;
+        } else if (kind === KIND.tag) {
+          r.byte();
+          r.leb();
+        } else throw new Error(`unknown import kind ${kind}`);
+      }
+    } else if (s.id === SECTION.table) {
+      counts.definedTables = r.leb();
+    } else if (s.id === SECTION.memory) {
+      counts.definedMemories = r.leb();
+    } else if (s.id === SECTION.global) {
+      const n = r.leb();
+      for (let i = 0; i < n; i++) {
+        skipValueType(r);
+        const mutable = r.byte() === 1;
+        skipConstExpr(r);
+        if (mutable) counts.mutableGlobals.push(counts.importedGlobals + i);
+      }
+    }
+  }
+  return counts;
+}
+
+function existingExports(bytes: Uint8Array, section: Section | undefined): Set<string> {
+  const keys = new Set<string>();
+  if (!section) return keys;
+  const r = new Reader(bytes, section.payloadStart);
+  for (let n = r.leb(); n > 0; n--) {
+    r.name();
+    const kind = r.byte();
+    keys.add(`${kind}:${r.leb()}`);
+  }
+  return keys;
+}
+
+export const STATE_EXPORT_PREFIX = 'skiff$';
+
+/** The module with its mutable state exported; unchanged bytes if everything already is. */
+export function exportMutableState(bytes: Uint8Array): Uint8Array {
+  const list = sections(bytes);
+  const counts = countState(bytes, list);
+  const exportSection = list.find((s) => s.id === SECTION.export);
+  const exported = existingExports(bytes, exportSection);
+  const additions: Array<[string, number, number]> = [];
+  const add = (kind: number, index: number, label: string) => {
+    if (!exported.has(`${kind}:${index}`))
+      additions.push([`${STATE_EXPORT_PREFIX}${label}$${index}`, kind, index]);
+  };
+  for (let i = 0; i < counts.definedMemories; i++) add(KIND.memory, counts.importedMemories + i, 'memory');
+  for (let i = 0; i < counts.definedTables; i++) add(KIND.table, counts.importedTables + i, 'table');
+  for (const index of counts.mutableGlobals) add(KIND.global, index, 'global');
+  if (additions.length === 0) return bytes;
+
+  const encoder = new TextEncoder();
+  const entries: number[] = [];
+  for (const [name, kind, index] of additions) {
+    const nameBytes = encoder.encode(name);
+    entries.push(...encodeLeb(nameBytes.length), ...nameBytes, kind, ...encodeLeb(index));
+  }
+  let oldCount = 0;
+  let oldEntries: Uint8Array = new Uint8Array(0);
+  if (exportSection) {
+    const r = new Reader(bytes, exportSection.payloadStart);
+    oldCount = r.leb();
+    oldEntries = bytes.subarray(r.offset, exportSection.end);
+  }
+  const payload = [...encodeLeb(oldCount + additions.length), ...oldEntries, ...entries];
+  const newSection = Uint8Array.from([SECTION.export, ...encodeLeb(payload.length), ...payload]);
+  // The export section goes after the global section and before start/element/code/data.
+  const before = exportSection ?? list.find((s) => [8, 9, 10, 11, 12].includes(s.id));
+  const cutStart = before ? before.start : bytes.length;
+  const cutEnd = exportSection ? exportSection.end : cutStart;
+  const out = new Uint8Array(cutStart + newSection.length + (bytes.length - cutEnd));
+  out.set(bytes.subarray(0, cutStart), 0);
+  out.set(newSection, cutStart);
+  out.set(bytes.subarray(cutEnd), cutStart + newSection.length);
+  return out;
+}

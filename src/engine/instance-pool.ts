@@ -1,0 +1,172 @@
+/**
+ * Where instances come from and where they go after a request.
+ * - fresh: each request gets an instance in its just-instantiated state: made ahead of time
+ *   (pre-warmed), or one that served a request cleanly and was reset to its snapshot (memories,
+ *   globals, tables), which costs a memory copy instead of an instantiation.
+ * - reuse: an instance serves requests one after another (a WASI 0.2 instance is not re-entrant,
+ *   so never two at once), up to maxRequests; idle ones are dropped after idleTimeoutMs.
+ * Either way an instance that trapped or misbehaved is never handed out again.
+ */
+import type { LifecycleSpec } from '../manifest/app.ts';
+
+export interface PooledInstance {
+  /** Releases what the instance holds on the host (open files, buffered output). */
+  dispose(): void;
+  /** Puts the instance back into its just-instantiated state; false when it cannot be. */
+  reset?(): boolean;
+}
+
+export interface Lease<T extends PooledInstance> {
+  instance: T;
+  /** `reusable: false` after a trap or a broken request: the instance is disposed, never reused. */
+  release(outcome: { reusable: boolean }): void;
+}
+
+export interface InstancePool<T extends PooledInstance> {
+  acquire(): Promise<Lease<T>>;
+  /** Instances made ahead or kept idle right now. */
+  readonly idle: number;
+  /** Drops every idle instance; leases still out are disposed when released. */
+  close(): void;
+}
+
+export type InstanceFactory<T extends PooledInstance> = () => Promise<T>;
+
+export function createInstancePool<T extends PooledInstance>(
+  factory: InstanceFactory<T>,
+  lifecycle: LifecycleSpec,
+  onError: (error: unknown) => void,
+): InstancePool<T> {
+  return lifecycle.mode === 'fresh'
+    ? new FreshPool(factory, lifecycle.prewarm, onError)
+    : new ReusePool(factory, lifecycle.maxRequests, lifecycle.idleTimeoutMs);
+}
+
+/** Ready instances kept beyond `prewarm` after a burst, until the pool has been idle this long. */
+const FRESH_IDLE_TRIM_MS = 1000;
+/** The most ready instances a fresh pool keeps, whatever the burst was (bounds memory). */
+const FRESH_MAX_READY = 32;
+/** A reset instance still carries the glue's JS-side tables; start over now and then. */
+const FRESH_MAX_RESETS = 10_000;
+
+class FreshPool<T extends PooledInstance> implements InstancePool<T> {
+  readonly #factory: InstanceFactory<T>;
+  readonly #prewarm: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #ready: T[] = [];
+  readonly #resets = new WeakMap<T, number>();
+  readonly #trim: NodeJS.Timeout;
+  #making = 0;
+  #lastAcquire = 0;
+  #closed = false;
+
+  constructor(factory: InstanceFactory<T>, prewarm: number, onError: (error: unknown) => void) {
+    this.#factory = factory;
+    this.#prewarm = prewarm;
+    this.#onError = onError;
+    this.#trim = setInterval(() => this.#trimIdle(), FRESH_IDLE_TRIM_MS).unref();
+    this.#refill();
+  }
+
+  get idle(): number {
+    return this.#ready.length;
+  }
+
+  async acquire(): Promise<Lease<T>> {
+    this.#lastAcquire = performance.now();
+    const instance = this.#ready.pop() ?? (await this.#factory());
+    this.#refill();
+    return { instance, release: ({ reusable }) => this.#release(instance, reusable) };
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#trim);
+    for (const instance of this.#ready.splice(0)) instance.dispose();
+  }
+
+  #release(instance: T, reusable: boolean): void {
+    const resets = (this.#resets.get(instance) ?? 0) + 1;
+    const keep =
+      reusable && !this.#closed && this.#ready.length < FRESH_MAX_READY && resets <= FRESH_MAX_RESETS;
+    if (keep && instance.reset?.()) {
+      this.#resets.set(instance, resets);
+      this.#ready.push(instance);
+      return;
+    }
+    instance.dispose();
+  }
+
+  /** Tops the ready list up after the current turn, so the request in hand goes first. */
+  #refill(): void {
+    while (!this.#closed && this.#ready.length + this.#making < this.#prewarm) {
+      this.#making++;
+      setImmediate(() => {
+        this.#factory()
+          .then((instance) => (this.#closed ? instance.dispose() : this.#ready.push(instance)))
+          .catch(this.#onError)
+          .finally(() => this.#making--);
+      });
+    }
+  }
+
+  /** Pools shrink when idle: back down to the pre-warmed count. */
+  #trimIdle(): void {
+    if (performance.now() - this.#lastAcquire < FRESH_IDLE_TRIM_MS) return;
+    while (this.#ready.length > this.#prewarm) this.#ready.shift()?.dispose();
+  }
+}
+
+interface IdleEntry<T> {
+  instance: T;
+  uses: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+class ReusePool<T extends PooledInstance> implements InstancePool<T> {
+  readonly #factory: InstanceFactory<T>;
+  readonly #maxRequests: number;
+  readonly #idleTimeoutMs: number;
+  /** Most recently used last: hot instances are reused first, cold ones time out. */
+  readonly #idle: IdleEntry<T>[] = [];
+  #closed = false;
+
+  constructor(factory: InstanceFactory<T>, maxRequests: number, idleTimeoutMs: number) {
+    this.#factory = factory;
+    this.#maxRequests = maxRequests;
+    this.#idleTimeoutMs = idleTimeoutMs;
+  }
+
+  get idle(): number {
+    return this.#idle.length;
+  }
+
+  async acquire(): Promise<Lease<T>> {
+    const entry = this.#idle.pop() ?? { instance: await this.#factory(), uses: 0, timer: undefined };
+    clearTimeout(entry.timer);
+    return { instance: entry.instance, release: ({ reusable }) => this.#release(entry, reusable) };
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const entry of this.#idle.splice(0)) {
+      clearTimeout(entry.timer);
+      entry.instance.dispose();
+    }
+  }
+
+  #release(entry: IdleEntry<T>, reusable: boolean): void {
+    entry.uses++;
+    if (!reusable || this.#closed || entry.uses >= this.#maxRequests) {
+      entry.instance.dispose();
+      return;
+    }
+    entry.timer = setTimeout(() => {
+      const at = this.#idle.indexOf(entry);
+      if (at >= 0) this.#idle.splice(at, 1);
+      entry.instance.dispose();
+    }, this.#idleTimeoutMs);
+    entry.timer.unref();
+    this.#idle.push(entry);
+  }
+}

@@ -1,5 +1,6 @@
 /** `skiff up` — serve an app's HTTP routes (from skiff.toml, or one component from flags). */
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { type App, DEFAULT_FRESH, DEFAULT_REUSE, type LifecycleSpec } from '../manifest/app.ts';
 import { parseDuration } from '../manifest/duration.ts';
@@ -16,6 +17,7 @@ import {
   stringOption,
   UsageError,
 } from './options.ts';
+import { isClusterWorker, runPrimary, runWorker, type WorkerReady } from './serve-cluster.ts';
 
 const SPEC = {
   from: 'string',
@@ -30,6 +32,7 @@ const SPEC = {
   'max-requests': 'string',
   'idle-timeout': 'string',
   prewarm: 'string',
+  workers: 'string',
   build: 'boolean',
   watch: 'boolean',
 } as const;
@@ -129,13 +132,26 @@ export async function up(argv: string[]): Promise<number> {
   }
   const { host, port } = parseListen(stringOption(o, 'listen') ?? DEFAULT_LISTEN);
   const lifecycle = lifecycleOption(o);
-  const app = await appFor(o);
+  const workers = positiveInteger(o, 'workers', 256) ?? availableParallelism();
+  if (workers === 0) throw new UsageError('--workers must be at least 1');
   const log = consoleLog();
-  const running = await startHttpServer(app, { host, port, log, lifecycle });
-  // One write, so a reader waiting for the ready line also has the routes.
-  const routeLines = running.routes.map(({ route, component }) => `\n  ${route} -> ${component}`).join('');
-  log.info(`Serving ${running.url}${routeLines}`);
-
+  const announce = ({ url, routes }: WorkerReady) => {
+    // One write, so a reader waiting for the ready line also has the routes.
+    const routeLines = routes.map(({ route, component }) => `\n  ${route} -> ${component}`).join('');
+    log.info(`Serving ${url}${routeLines}`);
+  };
+  const start = async () => {
+    const running = await startHttpServer(await appFor(o), { host, port, log, lifecycle });
+    return { ready: { url: running.url, routes: running.routes }, close: running.close };
+  };
+  if (isClusterWorker()) return runWorker(start);
+  if (workers > 1) {
+    // Check the manifest once here, so its errors are reported once and before any fork.
+    await appFor(o);
+    return runPrimary(workers, announce);
+  }
+  const running = await start();
+  announce(running.ready);
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       process.stderr.write(`${signal}: finishing in-flight requests\n`);

@@ -65,6 +65,7 @@ export class Component {
   readonly file: string;
   readonly exports: string[];
   readonly imports: string[];
+  readonly processedBy: string[];
   readonly #glue: Glue;
   readonly #modules: Map<string, WebAssembly.Module>;
 
@@ -72,9 +73,11 @@ export class Component {
     file: string,
     exports: string[],
     imports: string[],
+    processedBy: string[],
     glue: Glue,
     modules: Map<string, WebAssembly.Module>,
   ) {
+    this.processedBy = processedBy;
     this.file = file;
     this.exports = exports;
     this.imports = imports;
@@ -119,7 +122,15 @@ export class Component {
     for (const [name, path] of transpiled.coreModules)
       modules.set(name, await WebAssembly.compile(await readFile(path)));
     const glue = (await import(pathToFileURL(transpiled.gluePath).href)) as Glue;
-    return new Component(file, transpiled.exports, transpiled.imports, glue, modules);
+    return new Component(file, transpiled.exports, transpiled.imports, transpiled.processedBy, glue, modules);
+  }
+
+  /**
+   * componentize-js (StarlingMonkey) guests answer the fetch event once per instance: a second
+   * request to the same instance never gets a response (StarlingMonkey issue 247).
+   */
+  get answersOncePerInstance(): boolean {
+    return this.processedBy.some((tool) => tool.startsWith('ComponentizeJS'));
   }
 
   /** The versioned export that implements `entry`, if any. */

@@ -9,10 +9,11 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { metadataShow } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { exportMutableState } from './export-state.ts';
 
 /** Bump when the options below change, so old cache entries are not reused. */
-const CACHE_FORMAT = 'skiff-transpile-2';
+const CACHE_FORMAT = 'skiff-transpile-3';
 
 export const ASYNC_IMPORTS = [
   'wasi:io/poll#poll',
@@ -34,6 +35,8 @@ export interface TranspiledComponent {
   /** Versioned export names, e.g. `wasi:http/incoming-handler@0.2.10`. */
   exports: string[];
   imports: string[];
+  /** The component's `processed-by` producers, e.g. `ComponentizeJS 0.23.0`. */
+  processedBy: string[];
 }
 
 export function defaultCacheDir(): string {
@@ -45,6 +48,7 @@ interface Meta {
   exports: string[];
   imports: string[];
   coreModules: string[];
+  processedBy: string[];
 }
 
 export async function transpileCached(
@@ -61,6 +65,7 @@ export async function transpileCached(
     coreModules: new Map(meta.coreModules.map((name) => [name, join(dir, name)])),
     exports: meta.exports,
     imports: meta.imports,
+    processedBy: meta.processedBy,
   };
 }
 
@@ -86,7 +91,11 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
     if (name.endsWith('.wasm')) coreModules.push(name);
   }
   const exports = result.exports.map(([name]) => name).filter((name) => name.includes(':'));
-  const meta: Meta = { exports, imports: result.imports, coreModules };
+  const [top] = await metadataShow(bytes);
+  const processedBy = (top?.producers ?? [])
+    .filter(([field]) => field === 'processed-by')
+    .flatMap(([, tools]) => tools.map(([name, version]) => `${name} ${version}`.trim()));
+  const meta: Meta = { exports, imports: result.imports, coreModules, processedBy };
   await writeFile(join(staging, 'meta.json'), JSON.stringify(meta));
   await mkdir(dirname(dir), { recursive: true });
   try {

@@ -5,8 +5,8 @@ import { request } from 'node:http';
 import { test } from 'node:test';
 import { startSkiffUp } from '../support/skiff-process.ts';
 
-test('examples/hello serves every route from its manifest', async () => {
-  const skiff = await startSkiffUp(['--from', 'examples/hello']);
+test('examples/hello serves every route from its manifest (on all cores, as `npm start` does)', async () => {
+  const skiff = await startSkiffUp(['--from', 'examples/hello'], { allCores: true });
   try {
     assert.match(
       skiff.stdout(),
@@ -32,7 +32,7 @@ test('examples/hello serves every route from its manifest', async () => {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`${signal} lets an in-flight request finish, then exits 0`, async () => {
-    const skiff = await startSkiffUp(['--from', 'examples/hello']);
+    const skiff = await startSkiffUp(['--from', 'examples/hello'], { allCores: true });
     const url = new URL(`${skiff.url}/echo/slow`);
     const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' });
     const responded = once(req, 'response');

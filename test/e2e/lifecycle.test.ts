@@ -98,3 +98,31 @@ lifecycle = "fresh"
     await skiff.stop();
   }
 });
+
+test('--workers 2: each worker runs its own instances (two counters count independently)', async () => {
+  const skiff = await startSkiffUp(['--component', COUNTER, '--lifecycle', 'reuse', '--workers', '2']);
+  try {
+    const answers: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      // A new connection per request, so the cluster can hand it to either worker.
+      const res = await fetch(`${skiff.url}/`, { headers: { connection: 'close' } });
+      answers.push((await res.text()).trim());
+    }
+    assert.equal(answers.filter((a) => a === '1').length, 2, `answers: ${answers.join(' ')}`);
+  } finally {
+    await skiff.stop();
+  }
+});
+
+test('a componentize-js guest asked to reuse instances is served fresh, with a warning', async () => {
+  const skiff = await startSkiffUp(['--component', 'fixtures/js/hello/hello.wasm', '--lifecycle', 'reuse']);
+  try {
+    for (let i = 0; i < 3; i++) assert.equal(await (await fetch(`${skiff.url}/`)).text(), 'hello from js\n');
+    assert.match(
+      skiff.stderr(),
+      /componentize-js guest, which can answer only one request per instance; serving it with lifecycle "fresh"/,
+    );
+  } finally {
+    await skiff.stop();
+  }
+});

@@ -38,9 +38,17 @@ export function runSkiff(args: string[], options: { input?: string; cwd?: string
   return { child, done };
 }
 
-/** Starts `skiff up …` on a free port and resolves once it prints `Serving http://…`. */
-export async function startSkiffUp(args: string[], timeoutMs = 60_000): Promise<SkiffProcess> {
-  const child = spawn(process.execPath, [SKIFF_BIN, 'up', '--listen', '127.0.0.1:0', ...args], {
+/**
+ * Starts `skiff up …` on a free port and resolves once it prints `Serving http://…`. One worker
+ * unless the caller passes --workers (or `allCores`), so many servers can run side by side.
+ */
+export async function startSkiffUp(
+  args: string[],
+  options: { allCores?: boolean } = {},
+): Promise<SkiffProcess> {
+  const timeoutMs = 60_000;
+  const workers = options.allCores || args.includes('--workers') ? [] : ['--workers', '1'];
+  const child = spawn(process.execPath, [SKIFF_BIN, 'up', '--listen', '127.0.0.1:0', ...workers, ...args], {
     cwd: REPO,
     env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR },
   });

@@ -51,7 +51,13 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
       prepareGrants(id, spec),
       options.log,
     );
-    const lifecycle = options.lifecycle ?? spec.lifecycle ?? DEFAULT_FRESH;
+    let lifecycle = options.lifecycle ?? spec.lifecycle ?? DEFAULT_FRESH;
+    if (lifecycle.mode === 'reuse' && component.answersOncePerInstance) {
+      options.log.warn(
+        `[${id}] is a componentize-js guest, which can answer only one request per instance; serving it with lifecycle "fresh" instead of "reuse"`,
+      );
+      lifecycle = DEFAULT_FRESH;
+    }
     pools.set(
       id,
       createInstancePool(factory, lifecycle, (e) => options.log.trap(id, 0, 'pre-warming an instance', e)),

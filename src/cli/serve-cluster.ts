@@ -21,13 +21,18 @@ export async function runPrimary(count: number, onReady: (ready: WorkerReady) =>
   return new Promise<number>((resolve) => {
     const finishWith = (code: number) => {
       stopping = true;
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.send({ type: 'stop' });
+      for (const worker of Object.values(cluster.workers ?? {})) {
+        // A worker that failed at start has already closed its channel.
+        if (worker?.isConnected()) worker.send({ type: 'stop' });
+      }
       const waitForExit = () =>
         Object.keys(cluster.workers ?? {}).length === 0 ? resolve(code) : setTimeout(waitForExit, 20);
       waitForExit();
     };
     const fork = (): Worker => {
       const worker = cluster.fork();
+      // A send racing a worker's exit fails with EPIPE; the exit handler deals with the worker.
+      worker.on('error', () => {});
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'failed') {
           // Every worker fails the same way at start (e.g. port in use): say it once.

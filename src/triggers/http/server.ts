@@ -32,6 +32,9 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
+/** Connections the kernel may queue before the server accepts them. */
+const LISTEN_BACKLOG = 4096;
+
 export class ListenError extends Error {
   override name = 'ListenError';
 }
@@ -107,7 +110,9 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         reject(new ListenError(`cannot listen on ${where}: no such local address; use 127.0.0.1 or 0.0.0.0`));
       } else reject(e);
     });
-    server.listen(options.port, options.host, () => resolve());
+    // Node's default backlog (511) overflows under a burst of connections, and each overflowed client
+    // then waits a full second for its SYN retry; the kernel caps this at net.core.somaxconn.
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -65,6 +65,15 @@ export const stringOption = (o: ParsedOptions, name: string): string | undefined
 export const listOption = (o: ParsedOptions, name: string): string[] =>
   (o.values.get(name) as string[] | undefined) ?? [];
 
+const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
+
+/** `--max-memory 64MiB`: a whole number and a binary unit (B, KiB, MiB, GiB). */
+export function parseSize(flag: string, text: string): number {
+  const match = /^(\d+)(B|KiB|MiB|GiB)$/.exec(text);
+  if (!match) throw new UsageError(`--${flag} ${text}: expected a size such as 64MiB, 512KiB or 1GiB`);
+  return Number(match[1]) * (SIZE_UNITS[match[2] as string] as number);
+}
+
 /** `--env K=V` (repeatable). */
 export function parseEnv(entries: string[]): Record<string, string> {
   const env: Record<string, string> = {};

@@ -2,7 +2,15 @@
 import { resolve } from 'node:path';
 import { describeTrap } from '../engine/trap.ts';
 import { runCommand } from '../triggers/command/run-command.ts';
-import { listOption, parseDir, parseEnv, parseOptions, stringOption, UsageError } from './options.ts';
+import {
+  listOption,
+  parseDir,
+  parseEnv,
+  parseOptions,
+  parseSize,
+  stringOption,
+  UsageError,
+} from './options.ts';
 
 const SPEC = {
   env: 'list',
@@ -17,10 +25,11 @@ export async function run(argv: string[]): Promise<number> {
   const [file, ...args] = o.positionals;
   if (!file)
     throw new UsageError('usage: skiff run [--env K=V]... [--dir HOST::GUEST]... FILE.wasm [ARGS...]');
-  for (const unsupported of ['timeout', 'max-memory'] as const) {
+  for (const unsupported of ['timeout'] as const) {
     if (stringOption(o, unsupported))
       throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
   }
+  const memory = stringOption(o, 'max-memory');
   const outcome = await runCommand(resolve(file), {
     args,
     env: parseEnv(listOption(o, 'env')),
@@ -29,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
+    maxMemoryBytes: memory === undefined ? undefined : parseSize('max-memory', memory),
   });
   if (outcome.trap !== undefined)
     process.stderr.write(`error: ${file} trapped:\n${describeTrap(outcome.trap)}\n`);

@@ -7,13 +7,14 @@ import { parseDuration } from '../manifest/duration.ts';
 import { appFromComponent, loadApp } from '../manifest/load.ts';
 import { idleTimeoutProblem } from '../manifest/validate-lifecycle.ts';
 import { consoleLog } from '../triggers/http/log.ts';
-import { startHttpServer } from '../triggers/http/server.ts';
+import { DEFAULT_MAX_CONCURRENT, startHttpServer } from '../triggers/http/server.ts';
 import {
   listOption,
   type ParsedOptions,
   parseDir,
   parseEnv,
   parseOptions,
+  parseSize,
   stringOption,
   UsageError,
 } from './options.ts';
@@ -33,11 +34,15 @@ const SPEC = {
   'idle-timeout': 'string',
   prewarm: 'string',
   workers: 'string',
+  'max-memory': 'string',
+  'max-concurrent': 'string',
   build: 'boolean',
   watch: 'boolean',
 } as const;
 
 export const DEFAULT_LISTEN = '127.0.0.1:3000';
+/** Per linear memory of each instance: generous for real handlers, fatal to a memory bomb. */
+export const DEFAULT_MAX_MEMORY = 128 * 2 ** 20;
 
 export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:]+):(\d+)$/.exec(listen);
@@ -134,6 +139,12 @@ export async function up(argv: string[]): Promise<number> {
   const lifecycle = lifecycleOption(o);
   const workers = positiveInteger(o, 'workers', 256) ?? availableParallelism();
   if (workers === 0) throw new UsageError('--workers must be at least 1');
+  const memory = stringOption(o, 'max-memory');
+  const limits = {
+    maxMemoryBytes: memory === undefined ? DEFAULT_MAX_MEMORY : parseSize('max-memory', memory),
+    maxConcurrent: positiveInteger(o, 'max-concurrent', 1_000_000) ?? DEFAULT_MAX_CONCURRENT,
+  };
+  if (limits.maxConcurrent === 0) throw new UsageError('--max-concurrent must be at least 1');
   const log = consoleLog();
   const announce = ({ url, routes }: WorkerReady) => {
     // One write, so a reader waiting for the ready line also has the routes.
@@ -141,7 +152,7 @@ export async function up(argv: string[]): Promise<number> {
     log.info(`Serving ${url}${routeLines}`);
   };
   const start = async () => {
-    const running = await startHttpServer(await appFor(o), { host, port, log, lifecycle });
+    const running = await startHttpServer(await appFor(o), { host, port, log, lifecycle, ...limits });
     return { ready: { url: running.url, routes: running.routes }, close: running.close };
   };
   if (isClusterWorker()) return runWorker(start);

@@ -9,6 +9,7 @@ import { GuestExit } from '../wasi/cli.ts';
 import { adaptPreview1 } from './adapt-preview1.ts';
 import { ComponentLoadError } from './errors.ts';
 import { InstanceState } from './instance-state.ts';
+import { limitMemory, MemoryLimitError, WASM_PAGE } from './limit-memory.ts';
 import { defaultCacheDir, transpileCached } from './transpile-cache.ts';
 import { wasmKind } from './wasm-kind.ts';
 
@@ -59,6 +60,8 @@ export interface LoadOptions {
   cacheDir?: string;
   /** Wrap a preview1 core module with the preview1 adapter instead of rejecting it. */
   adaptCoreModule?: 'command' | 'reactor';
+  /** Caps each linear memory of the component; growing past it fails inside the guest. */
+  maxMemoryBytes?: number;
 }
 
 export class Component {
@@ -119,8 +122,20 @@ export class Component {
       );
     }
     const modules = new Map<string, WebAssembly.Module>();
-    for (const [name, path] of transpiled.coreModules)
-      modules.set(name, await WebAssembly.compile(await readFile(path)));
+    const maxPages =
+      options.maxMemoryBytes === undefined ? undefined : Math.floor(options.maxMemoryBytes / WASM_PAGE);
+    for (const [name, path] of transpiled.coreModules) {
+      let core: Uint8Array = await readFile(path);
+      if (maxPages !== undefined) {
+        try {
+          core = limitMemory(core, maxPages);
+        } catch (e) {
+          if (!(e instanceof MemoryLimitError)) throw e;
+          throw new ComponentLoadError(file, e.message, 'raise --max-memory');
+        }
+      }
+      modules.set(name, await WebAssembly.compile(core as Uint8Array<ArrayBuffer>));
+    }
     const glue = (await import(pathToFileURL(transpiled.gluePath).href)) as Glue;
     return new Component(file, transpiled.exports, transpiled.imports, transpiled.processedBy, glue, modules);
   }

@@ -19,6 +19,8 @@ export interface RunOptions {
   stdout: Writable;
   stderr: Writable;
   cacheDir?: string;
+  /** Caps each linear memory of the guest (none by default for commands). */
+  maxMemoryBytes?: number;
 }
 
 /** Exit status of a guest that trapped, as a process killed by SIGABRT (wasmtime does the same). */
@@ -27,7 +29,11 @@ export const TRAP_EXIT_CODE = 134;
 export type RunOutcome = { exitCode: number; trap?: unknown };
 
 export async function runCommand(file: string, options: RunOptions): Promise<RunOutcome> {
-  const component = await Component.load(file, { cacheDir: options.cacheDir, adaptCoreModule: 'command' });
+  const component = await Component.load(file, {
+    cacheDir: options.cacheDir,
+    adaptCoreModule: 'command',
+    maxMemoryBytes: options.maxMemoryBytes,
+  });
   const exportName = component.requireEntry('command');
   const grants = prepareGrants(basename(file), {
     environment: options.env,

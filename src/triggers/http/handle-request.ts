@@ -22,9 +22,19 @@ export interface RequestContext {
   log: HostLog;
 }
 
+/**
+ * After the head is out, the only honest signal of a failed response is a connection closed before
+ * the body's end. The bytes already written are flushed first, so the client sees how far it got.
+ */
+function abortResponse(res: ServerResponse): void {
+  const socket = res.socket;
+  if (socket) socket.destroySoon();
+  else res.destroy();
+}
+
 function sendPlain(res: ServerResponse, status: number, text: string): void {
   if (res.headersSent) {
-    res.destroy();
+    abortResponse(res);
     return;
   }
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
@@ -67,8 +77,7 @@ function attachBody(body: OutgoingBody, res: ServerResponse): void {
       if (trailers) res.addTrailers(fieldsToPairs(trailers));
       res.end();
     },
-    // The head is already out: the only honest signal left is a broken connection.
-    abort: () => res.destroy(),
+    abort: () => abortResponse(res),
   });
 }
 
@@ -122,7 +131,7 @@ export async function handleRequest(
       reusable = true;
     } else if (delivered.val.outgoingBody.state === 'open') {
       log.error(`[${spec.id}] request ${ctx.id}: the component returned without finishing the response body`);
-      res.destroy();
+      abortResponse(res);
     } else {
       reusable = delivered.val.outgoingBody.state === 'finished';
     }

@@ -19,6 +19,10 @@ export interface HttpServerOptions {
   port: number;
   log: HostLog;
   cacheDir?: string;
+  /** Caps each linear memory of every instance. */
+  maxMemoryBytes?: number;
+  /** Requests one component may handle at once (per worker); more get 503 with Retry-After. */
+  maxConcurrent?: number;
   /** Overrides every component's manifest lifecycle (`skiff up --lifecycle`). */
   lifecycle?: LifecycleSpec;
 }
@@ -31,6 +35,9 @@ export interface RunningHttpServer {
   /** Stops accepting, lets in-flight requests finish, then resolves. */
   close(): Promise<void>;
 }
+
+/** Requests per component and worker before 503: far above what one worker serves well, but bounded. */
+export const DEFAULT_MAX_CONCURRENT = 2048;
 
 /** Connections the kernel may queue before the server accepts them. */
 const LISTEN_BACKLOG = 4096;
@@ -46,7 +53,10 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     if (pools.has(id)) continue;
     const spec = app.components.get(id);
     if (!spec) throw new Error(`route refers to unknown component "${id}"`);
-    const component = await Component.load(spec.source, { cacheDir: options.cacheDir });
+    const component = await Component.load(spec.source, {
+      cacheDir: options.cacheDir,
+      maxMemoryBytes: options.maxMemoryBytes,
+    });
     const factory = httpInstanceFactory(
       id,
       component,
@@ -68,6 +78,8 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
   }
 
   let nextRequestId = 1;
+  const maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+  const inFlight = new Map<string, number>();
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] as string;
     if (path === HEALTH_ROUTE) {
@@ -83,12 +95,23 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         .end(`Not Found: no route matches ${path}\n`);
       return;
     }
+    const busy = inFlight.get(spec.id) ?? 0;
+    if (busy >= maxConcurrent) {
+      // Shed load instead of queuing without bound; the client may retry shortly.
+      res
+        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' })
+        .end(`Service Unavailable: component "${spec.id}" is handling ${busy} requests, its limit\n`);
+      return;
+    }
+    inFlight.set(spec.id, busy + 1);
     const ctx = { id: nextRequestId++, spec, match, log: options.log, pool };
-    handleRequest(ctx, req, res).catch((e: unknown) => {
-      options.log.error(`request ${ctx.id}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
+    handleRequest(ctx, req, res)
+      .catch((e: unknown) => {
+        options.log.error(`request ${ctx.id}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      })
+      .finally(() => inFlight.set(spec.id, (inFlight.get(spec.id) ?? 1) - 1));
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,124 @@
+/** Limits that protect the host: load shedding and memory caps. */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { test } from 'node:test';
+import { runSkiff, startSkiffUp } from '../support/skiff-process.ts';
+
+test('--max-concurrent: requests beyond the limit get 503 with Retry-After instead of queuing', async () => {
+  const skiff = await startSkiffUp([
+    '--component',
+    'fixtures/rust/sleep/sleep.wasm',
+    '--max-concurrent',
+    '2',
+  ]);
+  try {
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${skiff.url}/?ms=500`).then(async (r) => ({
+          status: r.status,
+          retry: r.headers.get('retry-after'),
+          body: await r.text(),
+        })),
+      ),
+    );
+    const ok = answers.filter((a) => a.status === 200);
+    const shed = answers.filter((a) => a.status === 503);
+    assert.equal(ok.length, 2, JSON.stringify(answers));
+    assert.equal(shed.length, 3);
+    for (const a of shed) {
+      assert.equal(a.retry, '1');
+      assert.match(a.body, /component "sleep" is handling 2 requests, its limit/);
+    }
+    const after = await fetch(`${skiff.url}/?ms=0`);
+    assert.equal(after.status, 200, 'capacity comes back once requests finish');
+    await after.text();
+  } finally {
+    await skiff.stop();
+  }
+});
+
+test('--max-memory: a component that needs more memory than allowed to start is refused with a clear error', async () => {
+  const { code, stderr } = await runSkiff([
+    'up',
+    '--listen',
+    '127.0.0.1:0',
+    '--workers',
+    '1',
+    '--component',
+    'fixtures/js/hello/hello.wasm',
+    '--max-memory',
+    '8MiB',
+  ]).done;
+  assert.equal(code, 1);
+  assert.match(stderr, /hello\.wasm: it needs [\d.]+ MiB of memory to start, more than the limit of 8 MiB/);
+  assert.match(stderr, /hint: raise --max-memory/);
+});
+
+test('--max-memory takes a size with a binary unit', async () => {
+  const { code, stderr } = await runSkiff([
+    'up',
+    '--component',
+    'fixtures/rust/hello/hello.wasm',
+    '--max-memory',
+    '64MB',
+  ]).done;
+  assert.equal(code, 2);
+  assert.match(stderr, /--max-memory 64MB: expected a size such as 64MiB/);
+});
+
+test('--max-memory: growing past the cap fails inside the guest (its allocator sees out-of-memory), the host keeps serving', async () => {
+  const skiff = await startSkiffUp([
+    '--component',
+    'fixtures/rust/hostile/hostile.wasm',
+    '--max-memory',
+    '32MiB',
+  ]);
+  try {
+    const small = await fetch(`${skiff.url}/alloc?mb=8`);
+    assert.equal(small.status, 200);
+    assert.equal(await small.text(), 'allocated 8 MiB\n');
+    const bomb = await fetch(`${skiff.url}/alloc?mb=64`);
+    assert.equal(bomb.status, 507);
+    assert.equal(await bomb.text(), 'allocation of 64 MiB failed\n');
+    assert.equal(await (await fetch(`${skiff.url}/ok`)).text(), 'ok\n');
+  } finally {
+    await skiff.stop();
+  }
+});
+
+test('unbounded recursion traps: 500 for that request, logged, and the next request is served', async () => {
+  const skiff = await startSkiffUp(['--component', 'fixtures/rust/hostile/hostile.wasm']);
+  try {
+    const res = await fetch(`${skiff.url}/recurse`);
+    assert.equal(res.status, 500);
+    await res.text();
+    assert.match(skiff.stderr(), /\(GET \/recurse\) trapped:\n\s+RuntimeError: /);
+    assert.match(skiff.stderr(), /guest backtrace:\n\s+at .*recurse/);
+    assert.equal(await (await fetch(`${skiff.url}/ok`)).text(), 'ok\n');
+  } finally {
+    await skiff.stop();
+  }
+});
+
+test('a trap after the head was sent: the client gets the head and the bytes so far, then a cut connection', async () => {
+  const skiff = await startSkiffUp(['--component', 'fixtures/rust/hostile/hostile.wasm']);
+  try {
+    const url = new URL(`${skiff.url}/trap-after-headers`);
+    const outcome = await new Promise<{ status: number | undefined; body: string; aborted: boolean }>(
+      (resolve) => {
+        request({ host: url.hostname, port: url.port, path: url.pathname, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (d) => {
+            body += d;
+          });
+          res.on('error', () => resolve({ status: res.statusCode, body, aborted: true }));
+          res.on('end', () => resolve({ status: res.statusCode, body, aborted: !res.complete }));
+        }).end();
+      },
+    );
+    assert.deepEqual(outcome, { status: 200, body: 'partial', aborted: true });
+    assert.equal(await (await fetch(`${skiff.url}/ok`)).text(), 'ok\n');
+  } finally {
+    await skiff.stop();
+  }
+});

@@ -52,3 +52,45 @@ test('a granted destination is reached; the same host on another port is not', a
     await skiff.stop();
   }
 });
+
+test('a wildcard grant does not reach loopback, neither by address nor through DNS', async () => {
+  const skiff = await startSkiffUp([
+    '--component',
+    'fixtures/js/fetch/fetch.wasm',
+    '--allow-outbound',
+    'http://*:*',
+  ]);
+  try {
+    const port = new URL(upstreamUrl).port;
+    const hitsBefore = upstreamHits;
+    for (const target of [`http://127.0.0.1:${port}/x`, `http://localhost:${port}/x`]) {
+      const res = await fetch(`${skiff.url}/?url=${encodeURIComponent(target)}`);
+      assert.equal(res.status, 502, target);
+      assert.match(await res.text(), /^fetch failed/);
+    }
+    assert.equal(upstreamHits, hitsBefore, 'the upstream server must not be contacted');
+    assert.match(
+      skiff.stderr(),
+      /is 127\.0\.0\.1, a loopback, private or link-local address; grant it by address/,
+    );
+  } finally {
+    await skiff.stop();
+  }
+});
+
+test('a grant for localhost reaches the loopback server', async () => {
+  const port = new URL(upstreamUrl).port;
+  const skiff = await startSkiffUp([
+    '--component',
+    'fixtures/js/fetch/fetch.wasm',
+    '--allow-outbound',
+    `http://localhost:${port}`,
+  ]);
+  try {
+    const res = await fetch(`${skiff.url}/?url=${encodeURIComponent(`http://localhost:${port}/x`)}`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'upstream says hi');
+  } finally {
+    await skiff.stop();
+  }
+});

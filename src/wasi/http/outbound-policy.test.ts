@@ -39,3 +39,40 @@ for (const bad of [
     assert.throws(() => OutboundPolicy.fromPatterns([bad]), /allowed outbound host/);
   });
 }
+
+test('internal addresses need a grant that names them; wildcards and names do not reach them', () => {
+  const wildcard = OutboundPolicy.fromPatterns(['http://*:*']);
+  for (const address of [
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.20.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    'fe80::1',
+    'fd00::1',
+    '::ffff:127.0.0.1',
+  ]) {
+    assert.equal(wildcard.allowsAddress('http', 'anything', 80, address), false, address);
+  }
+  for (const address of ['93.184.216.34', '2606:2800:220:1::1', '172.32.0.1', '11.0.0.1']) {
+    assert.equal(wildcard.allowsAddress('http', 'anything', 80, address), true, address);
+  }
+  const byName = OutboundPolicy.fromPatterns(['http://internal.example:*']);
+  assert.equal(
+    byName.allowsAddress('http', 'internal.example', 80, '10.0.0.5'),
+    false,
+    'a name never leads inside',
+  );
+  const byAddress = OutboundPolicy.fromPatterns(['http://10.0.0.5:8080', 'http://localhost:*']);
+  assert.equal(byAddress.allowsAddress('http', '10.0.0.5', 8080, '10.0.0.5'), true);
+  assert.equal(byAddress.allowsAddress('http', '10.0.0.5', 8081, '10.0.0.5'), false, 'the grant is per port');
+  assert.equal(
+    byAddress.allowsAddress('http', 'localhost', 3000, '127.0.0.1'),
+    true,
+    'localhost may be loopback',
+  );
+  assert.equal(byAddress.allowsAddress('http', 'localhost', 3000, '10.0.0.5'), false, 'but nothing else');
+});

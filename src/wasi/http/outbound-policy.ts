@@ -3,6 +3,8 @@
  * `allowed_outbound_hosts` (or `--allow-outbound`) lists, e.g. `https://api.example.com:443`,
  * `http://127.0.0.1:*`, `https://*.example.com`, `*://localhost:3000-3010`.
  */
+import { isLoopback, isSpecialAddress } from './special-addresses.ts';
+
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
 
 interface AllowRule {
@@ -53,9 +55,28 @@ export class OutboundPolicy {
     );
   }
 
+  /** Whether a request to scheme://host:port is granted (by name; see allowsAddress for the IP). */
   allows(scheme: string, host: string, port: number): boolean {
+    return this.#matching(scheme, host, port).length > 0;
+  }
+
+  /**
+   * Whether the address a granted host resolved to may be connected to. Public addresses may;
+   * loopback, private and link-local ones only when a matching grant names that exact address
+   * (or `localhost` for loopback) — a wildcard or a DNS name never leads there.
+   */
+  allowsAddress(scheme: string, host: string, port: number, address: string): boolean {
+    if (!isSpecialAddress(address)) return true;
+    const ip = address.toLowerCase();
+    return this.#matching(scheme, host, port).some((rule) => {
+      const ruleHost = rule.host.replace(/^\[|\]$/g, '');
+      return ruleHost === ip || (ruleHost === 'localhost' && isLoopback(ip));
+    });
+  }
+
+  #matching(scheme: string, host: string, port: number): AllowRule[] {
     const name = host.toLowerCase().replace(/^\[|\]$/g, '');
-    return this.#rules.some((rule) => {
+    return this.#rules.filter((rule) => {
       if (rule.scheme !== '*' && rule.scheme !== scheme) return false;
       const ruleHost = rule.host.replace(/^\[|\]$/g, '');
       if (

@@ -2,8 +2,10 @@
  * `wasi:http/outgoing-handler` — outbound requests, only to destinations the component was granted.
  * Bodies stream both ways; nothing is buffered whole.
  */
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
 import { readableSource, writableSink } from '../io/node-streams.ts';
 import { StreamFailure } from '../io/streams.ts';
 import { ResultError } from '../result-error.ts';
@@ -20,11 +22,16 @@ import {
 } from './messages.ts';
 import type { OutboundPolicy } from './outbound-policy.ts';
 
+/** The error code our DNS check fails a connection with. */
+const PROHIBITED = 'ESKIFF_PROHIBITED_ADDRESS';
+
 /** wasmtime's default too: a request without a scheme goes out over TLS. */
 const DEFAULT_SCHEME = 'https';
 
 function errorCodeFor(e: NodeJS.ErrnoException): ErrorCode {
   switch (e.code) {
+    case PROHIBITED:
+      return { tag: 'destination-IP-prohibited' };
     case 'ECONNREFUSED':
       return { tag: 'connection-refused' };
     case 'ENOTFOUND':
@@ -69,10 +76,42 @@ export function outgoingHandlerImports(policy: OutboundPolicy, describe: (messag
         );
         throw new ResultError<ErrorCode>({ tag: 'HTTP-request-denied' });
       }
+      const hostname = url.hostname.replace(/^\[|\]$/g, '');
+      const prohibited = (address: string) => {
+        describe(
+          `outbound request to ${scheme}://${authority} denied: ${hostname} is ${address}, a loopback, private or link-local address; ` +
+            `grant it by address ("${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}") if that is really meant`,
+        );
+      };
+      if (isIP(hostname) && !policy.allowsAddress(scheme, hostname, port, hostname)) {
+        prohibited(hostname);
+        throw new ResultError<ErrorCode>({ tag: 'destination-IP-prohibited' });
+      }
+      // Names are checked again after DNS: a granted name must not lead to an internal address.
+      const lookup: LookupFunction = (name, lookupOptions, callback) => {
+        dnsLookup(name, { ...lookupOptions, all: true }, (error, addresses) => {
+          if (error) return callback(error, '', 0);
+          const allowed = addresses.filter((a) => policy.allowsAddress(scheme, hostname, port, a.address));
+          const first = addresses[0];
+          if (allowed.length === 0 && first) {
+            prohibited(first.address);
+            return callback(
+              Object.assign(new Error(`${name} resolves to a prohibited address`), { code: PROHIBITED }),
+              '',
+              0,
+            );
+          }
+          if (lookupOptions.all)
+            return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, allowed);
+          const pick = allowed[0] as LookupAddress;
+          callback(null, pick.address, pick.family);
+        });
+      };
       const client = scheme === 'https' ? https : http;
       const outgoing = client.request({
+        lookup,
         method: methodToString(request.method()),
-        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        hostname,
         port,
         path: request.pathWithQuery() ?? '/',
         headers: withHost(fieldsToNode(request.headers()), authority),

@@ -7,7 +7,7 @@ import { parseDuration } from '../manifest/duration.ts';
 import { appFromComponent, loadApp } from '../manifest/load.ts';
 import { idleTimeoutProblem } from '../manifest/validate-lifecycle.ts';
 import { consoleLog } from '../triggers/http/log.ts';
-import { DEFAULT_MAX_CONCURRENT, startHttpServer } from '../triggers/http/server.ts';
+import { DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENT, startHttpServer } from '../triggers/http/server.ts';
 import {
   listOption,
   type ParsedOptions,
@@ -36,6 +36,7 @@ const SPEC = {
   workers: 'string',
   'max-memory': 'string',
   'max-concurrent': 'string',
+  'max-body': 'string',
   build: 'boolean',
   watch: 'boolean',
 } as const;
@@ -140,9 +141,11 @@ export async function up(argv: string[]): Promise<number> {
   const workers = positiveInteger(o, 'workers', 256) ?? availableParallelism();
   if (workers === 0) throw new UsageError('--workers must be at least 1');
   const memory = stringOption(o, 'max-memory');
+  const body = stringOption(o, 'max-body');
   const limits = {
     maxMemoryBytes: memory === undefined ? DEFAULT_MAX_MEMORY : parseSize('max-memory', memory),
     maxConcurrent: positiveInteger(o, 'max-concurrent', 1_000_000) ?? DEFAULT_MAX_CONCURRENT,
+    maxBodyBytes: body === undefined ? DEFAULT_MAX_BODY : parseSize('max-body', body),
   };
   if (limits.maxConcurrent === 0) throw new UsageError('--max-concurrent must be at least 1');
   const log = consoleLog();

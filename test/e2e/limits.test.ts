@@ -122,3 +122,51 @@ test('a trap after the head was sent: the client gets the head and the bytes so 
     await skiff.stop();
   }
 });
+
+test('--max-body: a declared length over the limit gets 413; a chunked body that runs over is cut off', async () => {
+  const skiff = await startSkiffUp(['--component', 'fixtures/rust/echo/echo.wasm', '--max-body', '64KiB']);
+  try {
+    const declared = await fetch(`${skiff.url}/`, { method: 'POST', body: 'x'.repeat(70_000) });
+    assert.equal(declared.status, 413);
+    assert.match(await declared.text(), /at most 65536 bytes/);
+    const fits = await fetch(`${skiff.url}/`, { method: 'POST', body: 'y'.repeat(60_000) });
+    assert.equal((await fits.text()).length, 60_000);
+    // No content-length: the limit holds while streaming, and the echo never gets the whole body.
+    const url = new URL(skiff.url);
+    const received = await new Promise<number>((resolve) => {
+      const req = request(
+        { host: url.hostname, port: url.port, method: 'POST', path: '/', agent: false },
+        (res) => {
+          let bytes = 0;
+          res.on('data', (d) => {
+            bytes += d.length;
+          });
+          res.on('end', () => resolve(bytes));
+          res.on('error', () => resolve(bytes));
+        },
+      );
+      req.on('error', () => resolve(-1));
+      for (let i = 0; i < 20; i++) req.write('z'.repeat(10_000));
+      req.end();
+    });
+    assert.ok(
+      received < 70_000,
+      `the guest echoed ${received} bytes of a 200,000-byte body over a 64 KiB limit`,
+    );
+    assert.equal(await (await fetch(`${skiff.url}/`, { method: 'POST', body: 'ok' })).text(), 'ok');
+  } finally {
+    await skiff.stop();
+  }
+});
+
+test('a request head over 16 KiB gets 431', async () => {
+  const skiff = await startSkiffUp(['--component', 'fixtures/rust/hello/hello.wasm']);
+  try {
+    const res = await fetch(`${skiff.url}/`, { headers: { 'x-big': 'a'.repeat(20_000) } });
+    assert.equal(res.status, 431);
+    await res.arrayBuffer();
+    assert.equal(await (await fetch(`${skiff.url}/`)).text(), 'hello from rust\n');
+  } finally {
+    await skiff.stop();
+  }
+});

@@ -8,7 +8,8 @@ import type { ComponentSpec } from '../../manifest/app.ts';
 import { IncomingBody, type OutgoingBody } from '../../wasi/http/bodies.ts';
 import { type Fields, fieldsFromNode, fieldsToNode, fieldsToPairs } from '../../wasi/http/fields.ts';
 import { IncomingRequest, ResponseOutparam, type ResponseResult } from '../../wasi/http/messages.ts';
-import { readableSource, writableSink } from '../../wasi/io/node-streams.ts';
+import { limitedSource, readableSource, writableSink } from '../../wasi/io/node-streams.ts';
+import { type ByteSource, StreamFailure } from '../../wasi/io/streams.ts';
 import type { HttpInstance } from './http-instance.ts';
 import type { HostLog } from './log.ts';
 import { isRouteHeaderName, routeHeaders } from './route-headers.ts';
@@ -18,6 +19,7 @@ export interface RequestContext {
   id: number;
   spec: ComponentSpec;
   pool: InstancePool<HttpInstance>;
+  maxBodyBytes: number;
   match: RouteMatch;
   log: HostLog;
 }
@@ -41,7 +43,16 @@ function sendPlain(res: ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
-function guestRequest(req: IncomingMessage, match: RouteMatch): IncomingRequest {
+/** The request body as the guest reads it: streamed, and cut off past the size limit. */
+function bodySource(req: IncomingMessage, maxBodyBytes: number): ByteSource {
+  const tooLarge = () =>
+    new StreamFailure(`the request body is larger than the limit of ${maxBodyBytes} bytes`, {
+      http: { tag: 'HTTP-request-body-size', val: undefined },
+    });
+  return limitedSource(readableSource(req), maxBodyBytes, tooLarge, () => req.destroy());
+}
+
+function guestRequest(req: IncomingMessage, match: RouteMatch, maxBodyBytes: number): IncomingRequest {
   const local = req.socket;
   const authority = req.headers.host ?? `${local.localAddress}:${local.localPort}`;
   const remote = req.socket.remoteAddress ?? '';
@@ -66,7 +77,7 @@ function guestRequest(req: IncomingMessage, match: RouteMatch): IncomingRequest 
     scheme: { tag: 'HTTP' },
     authority,
     headers,
-    body: new IncomingBody(readableSource(req), () => trailers),
+    body: new IncomingBody(bodySource(req, maxBodyBytes), () => trailers),
   });
 }
 
@@ -117,7 +128,7 @@ export async function handleRequest(
   // Only an instance that answered cleanly goes back to a reuse pool.
   let reusable = false;
   try {
-    await lease.instance.handle(guestRequest(req, ctx.match), outparam);
+    await lease.instance.handle(guestRequest(req, ctx.match, ctx.maxBodyBytes), outparam);
     if (!delivered) {
       log.error(`[${spec.id}] request ${ctx.id}: the component returned without setting a response`);
       sendPlain(res, 500, 'Internal Server Error: the component did not respond');

@@ -21,6 +21,8 @@ export interface HttpServerOptions {
   cacheDir?: string;
   /** Caps each linear memory of every instance. */
   maxMemoryBytes?: number;
+  /** Largest request body accepted (413 when the declared length is larger; the stream fails past it). */
+  maxBodyBytes?: number;
   /** Requests one component may handle at once (per worker); more get 503 with Retry-After. */
   maxConcurrent?: number;
   /** Overrides every component's manifest lifecycle (`skiff up --lifecycle`). */
@@ -38,6 +40,14 @@ export interface RunningHttpServer {
 
 /** Requests per component and worker before 503: far above what one worker serves well, but bounded. */
 export const DEFAULT_MAX_CONCURRENT = 2048;
+/** Request bodies stream, so this bounds work rather than memory. */
+export const DEFAULT_MAX_BODY = 1024 * 2 ** 20;
+/** A client must send its whole head within this (slowloris). */
+const HEADERS_TIMEOUT_MS = 10_000;
+/** …and its whole request within this. */
+const REQUEST_TIMEOUT_MS = 120_000;
+/** Larger heads get 431 from Node's parser. */
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /** Connections the kernel may queue before the server accepts them. */
 const LISTEN_BACKLOG = 4096;
@@ -79,40 +89,55 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
 
   let nextRequestId = 1;
   const maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const inFlight = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] as string;
-    if (path === HEALTH_ROUTE) {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      return;
-    }
-    const match = table.match(path);
-    const pool = match && pools.get(match.component);
-    const spec = match && app.components.get(match.component);
-    if (!match || !pool || !spec) {
-      res
-        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-        .end(`Not Found: no route matches ${path}\n`);
-      return;
-    }
-    const busy = inFlight.get(spec.id) ?? 0;
-    if (busy >= maxConcurrent) {
-      // Shed load instead of queuing without bound; the client may retry shortly.
-      res
-        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' })
-        .end(`Service Unavailable: component "${spec.id}" is handling ${busy} requests, its limit\n`);
-      return;
-    }
-    inFlight.set(spec.id, busy + 1);
-    const ctx = { id: nextRequestId++, spec, match, log: options.log, pool };
-    handleRequest(ctx, req, res)
-      .catch((e: unknown) => {
-        options.log.error(`request ${ctx.id}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
-        if (!res.headersSent) res.writeHead(500).end();
-        else res.destroy();
-      })
-      .finally(() => inFlight.set(spec.id, (inFlight.get(spec.id) ?? 1) - 1));
-  });
+  const server = createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      maxHeaderSize: MAX_HEADER_BYTES,
+    },
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] as string;
+      if (path === HEALTH_ROUTE) {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        return;
+      }
+      const match = table.match(path);
+      const pool = match && pools.get(match.component);
+      const spec = match && app.components.get(match.component);
+      if (!match || !pool || !spec) {
+        res
+          .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(`Not Found: no route matches ${path}\n`);
+        return;
+      }
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxBodyBytes) {
+        res
+          .writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+          .end(`Content Too Large: the request body may be at most ${maxBodyBytes} bytes\n`);
+        return;
+      }
+      const busy = inFlight.get(spec.id) ?? 0;
+      if (busy >= maxConcurrent) {
+        // Shed load instead of queuing without bound; the client may retry shortly.
+        res
+          .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' })
+          .end(`Service Unavailable: component "${spec.id}" is handling ${busy} requests, its limit\n`);
+        return;
+      }
+      inFlight.set(spec.id, busy + 1);
+      const ctx = { id: nextRequestId++, spec, match, log: options.log, pool, maxBodyBytes };
+      handleRequest(ctx, req, res)
+        .catch((e: unknown) => {
+          options.log.error(`request ${ctx.id}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
+          if (!res.headersSent) res.writeHead(500).end();
+          else res.destroy();
+        })
+        .finally(() => inFlight.set(spec.id, (inFlight.get(spec.id) ?? 1) - 1));
+    },
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {

@@ -136,3 +136,30 @@ export function lineSink(emit: (line: string) => void): ByteSink {
     },
   };
 }
+
+/**
+ * Passes a source through until `maxBytes` have been read, then fails the stream with `failure`
+ * (and calls `onExceeded`, e.g. to stop receiving), so a body larger than allowed never reaches
+ * the guest whole — whatever the sender claimed in its headers.
+ */
+export function limitedSource(
+  source: ByteSource,
+  maxBytes: number,
+  failure: () => StreamFailure,
+  onExceeded: () => void,
+): ByteSource {
+  let total = 0;
+  return {
+    ...source,
+    read(max) {
+      const chunk = source.read(max);
+      if (chunk === 'eof') return chunk;
+      total += chunk.length;
+      if (total > maxBytes) {
+        onExceeded();
+        throw failure();
+      }
+      return chunk;
+    },
+  };
+}

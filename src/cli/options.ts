@@ -65,6 +65,29 @@ export const stringOption = (o: ParsedOptions, name: string): string | undefined
 export const listOption = (o: ParsedOptions, name: string): string[] =>
   (o.values.get(name) as string[] | undefined) ?? [];
 
+/** Flags that grant a guest something; `up` and `run` take the same ones. */
+export const GRANT_OPTIONS = { env: 'list', dir: 'list', 'allow-outbound': 'list' } as const;
+
+export interface GrantFlags {
+  environment: Record<string, string>;
+  files: FileMount[];
+  allowedOutboundHosts: string[];
+}
+
+export function grantFlags(o: ParsedOptions): GrantFlags {
+  return {
+    environment: parseEnv(listOption(o, 'env')),
+    files: listOption(o, 'dir').map(parseDir),
+    allowedOutboundHosts: listOption(o, 'allow-outbound'),
+  };
+}
+
+/** A size flag such as `--max-memory 64MiB`, in bytes; undefined when absent. */
+export function sizeOption(o: ParsedOptions, name: string): number | undefined {
+  const text = stringOption(o, name);
+  return text === undefined ? undefined : parseSize(name, text);
+}
+
 const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
 
 /** `--max-memory 64MiB`: a whole number and a binary unit (B, KiB, MiB, GiB). */

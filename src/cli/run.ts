@@ -2,20 +2,10 @@
 import { resolve } from 'node:path';
 import { describeTrap } from '../engine/trap.ts';
 import { runCommand } from '../triggers/command/run-command.ts';
-import {
-  listOption,
-  parseDir,
-  parseEnv,
-  parseOptions,
-  parseSize,
-  stringOption,
-  UsageError,
-} from './options.ts';
+import { GRANT_OPTIONS, grantFlags, parseOptions, sizeOption, stringOption, UsageError } from './options.ts';
 
 const SPEC = {
-  env: 'list',
-  dir: 'list',
-  'allow-outbound': 'list',
+  ...GRANT_OPTIONS,
   timeout: 'string',
   'max-memory': 'string',
 } as const;
@@ -29,16 +19,13 @@ export async function run(argv: string[]): Promise<number> {
     if (stringOption(o, unsupported))
       throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
   }
-  const memory = stringOption(o, 'max-memory');
   const outcome = await runCommand(resolve(file), {
     args,
-    env: parseEnv(listOption(o, 'env')),
-    mounts: listOption(o, 'dir').map(parseDir),
-    allowedOutboundHosts: listOption(o, 'allow-outbound'),
+    ...grantFlags(o),
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
-    maxMemoryBytes: memory === undefined ? undefined : parseSize('max-memory', memory),
+    maxMemoryBytes: sizeOption(o, 'max-memory'),
   });
   if (outcome.trap !== undefined)
     process.stderr.write(`error: ${file} trapped:\n${describeTrap(outcome.trap)}\n`);

@@ -9,12 +9,11 @@ import { idleTimeoutProblem } from '../manifest/validate-lifecycle.ts';
 import { consoleLog } from '../triggers/http/log.ts';
 import { DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENT, startHttpServer } from '../triggers/http/server.ts';
 import {
-  listOption,
+  GRANT_OPTIONS,
+  grantFlags,
   type ParsedOptions,
-  parseDir,
-  parseEnv,
   parseOptions,
-  parseSize,
+  sizeOption,
   stringOption,
   UsageError,
 } from './options.ts';
@@ -25,9 +24,7 @@ const SPEC = {
   listen: 'string',
   component: 'string',
   route: 'string',
-  env: 'list',
-  dir: 'list',
-  'allow-outbound': 'list',
+  ...GRANT_OPTIONS,
   'runtime-config': 'string',
   lifecycle: 'string',
   'max-requests': 'string',
@@ -57,11 +54,7 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 async function appFor(o: ReturnType<typeof parseOptions>): Promise<App> {
   const component = stringOption(o, 'component');
-  const grants = {
-    environment: parseEnv(listOption(o, 'env')),
-    files: listOption(o, 'dir').map(parseDir),
-    allowedOutboundHosts: listOption(o, 'allow-outbound'),
-  };
+  const grants = grantFlags(o);
   if (component) {
     if (stringOption(o, 'from'))
       throw new UsageError('use either --from (a manifest) or --component (one .wasm), not both');
@@ -140,12 +133,10 @@ export async function up(argv: string[]): Promise<number> {
   const lifecycle = lifecycleOption(o);
   const workers = positiveInteger(o, 'workers', 256) ?? availableParallelism();
   if (workers === 0) throw new UsageError('--workers must be at least 1');
-  const memory = stringOption(o, 'max-memory');
-  const body = stringOption(o, 'max-body');
   const limits = {
-    maxMemoryBytes: memory === undefined ? DEFAULT_MAX_MEMORY : parseSize('max-memory', memory),
+    maxMemoryBytes: sizeOption(o, 'max-memory') ?? DEFAULT_MAX_MEMORY,
     maxConcurrent: positiveInteger(o, 'max-concurrent', 1_000_000) ?? DEFAULT_MAX_CONCURRENT,
-    maxBodyBytes: body === undefined ? DEFAULT_MAX_BODY : parseSize('max-body', body),
+    maxBodyBytes: sizeOption(o, 'max-body') ?? DEFAULT_MAX_BODY,
   };
   if (limits.maxConcurrent === 0) throw new UsageError('--max-concurrent must be at least 1');
   const log = consoleLog();

@@ -12,8 +12,8 @@ import { readableSource, writableSink } from '../../wasi/io/node-streams.ts';
 
 export interface RunOptions {
   args: string[];
-  env: Record<string, string>;
-  mounts: FileMount[];
+  environment: Record<string, string>;
+  files: FileMount[];
   allowedOutboundHosts: string[];
   stdin: Readable;
   stdout: Writable;
@@ -36,14 +36,14 @@ export async function runCommand(file: string, options: RunOptions): Promise<Run
   });
   const exportName = component.requireEntry('command');
   const grants = prepareGrants(basename(file), {
-    environment: options.env,
-    files: options.mounts,
+    environment: options.environment,
+    files: options.files,
     allowedOutboundHosts: options.allowedOutboundHosts,
   });
   const instance = instanceImports(grants, {
     componentId: basename(file),
     args: [basename(file), ...options.args],
-    cwd: options.mounts.some((m) => m.guestPath === '/') ? '/' : undefined,
+    cwd: options.files.some((m) => m.guestPath === '/') ? '/' : undefined,
     stdin: readableSource(options.stdin),
     stdout: writableSink(options.stdout),
     stderr: writableSink(options.stderr),

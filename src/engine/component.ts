@@ -9,8 +9,11 @@ import { GuestExit } from '../wasi/cli.ts';
 import { adaptPreview1 } from './adapt-preview1.ts';
 import { ComponentLoadError } from './errors.ts';
 import { InstanceState } from './instance-state.ts';
+import { interruptController } from './interrupt/controller.ts';
+import { GuestDeadline } from './interrupt/guest-deadline.ts';
+import { FLAG_MEMORY, HOST_MEMORY, type HostMemory, hostMemories } from './interrupt/instrument.ts';
 import { limitMemory, MemoryLimitError, WASM_PAGE } from './limit-memory.ts';
-import { defaultCacheDir, transpileCached } from './transpile-cache.ts';
+import { defaultCacheDir, type TranspiledComponent, transpileCached } from './transpile-cache.ts';
 import { wasmKind } from './wasm-kind.ts';
 
 export type EntryPoint = 'http' | 'command';
@@ -49,8 +52,12 @@ function withPreview1ExitStatus(imports: WebAssembly.Imports | undefined): WebAs
 /** One instance of a component: its exports, and the state it can be reset to. */
 export interface GuestInstance {
   exports: GuestExports;
+  /** Arm it before calling in: past the deadline, the guest traps at its next loop or call. */
+  deadline: GuestDeadline;
   /** Back to the state right after instantiation; false if that is impossible (then discard it). */
   reset(): boolean;
+  /** The instance will not be called again. */
+  dispose(): void;
 }
 // The glue's exports are typed by the component's WIT, which this host only knows at run time.
 // biome-ignore lint/suspicious/noExplicitAny: shape checked by the entry-point callers
@@ -71,21 +78,23 @@ export class Component {
   readonly processedBy: string[];
   readonly #glue: Glue;
   readonly #modules: Map<string, WebAssembly.Module>;
+  /** The memories each core module used to define, which the host creates per instance. */
+  readonly #memories: Map<WebAssembly.Module, HostMemory[]>;
 
   private constructor(
     file: string,
-    exports: string[],
-    imports: string[],
-    processedBy: string[],
+    transpiled: TranspiledComponent,
     glue: Glue,
     modules: Map<string, WebAssembly.Module>,
+    memories: Map<WebAssembly.Module, HostMemory[]>,
   ) {
-    this.processedBy = processedBy;
     this.file = file;
-    this.exports = exports;
-    this.imports = imports;
+    this.exports = transpiled.exports;
+    this.imports = transpiled.imports;
+    this.processedBy = transpiled.processedBy;
     this.#glue = glue;
     this.#modules = modules;
+    this.#memories = memories;
   }
 
   static async load(file: string, options: LoadOptions = {}): Promise<Component> {
@@ -111,7 +120,7 @@ export class Component {
       }
       bytes = await adaptPreview1(bytes, options.adaptCoreModule);
     }
-    let transpiled: Awaited<ReturnType<typeof transpileCached>>;
+    let transpiled: TranspiledComponent;
     try {
       transpiled = await transpileCached(bytes, options.cacheDir ?? defaultCacheDir());
     } catch (e) {
@@ -122,22 +131,25 @@ export class Component {
       );
     }
     const modules = new Map<string, WebAssembly.Module>();
+    const memories = new Map<WebAssembly.Module, HostMemory[]>();
     const maxPages =
       options.maxMemoryBytes === undefined ? undefined : Math.floor(options.maxMemoryBytes / WASM_PAGE);
     for (const [name, path] of transpiled.coreModules) {
-      let core: Uint8Array = await readFile(path);
-      if (maxPages !== undefined) {
-        try {
-          core = limitMemory(core, maxPages);
-        } catch (e) {
-          if (!(e instanceof MemoryLimitError)) throw e;
-          throw new ComponentLoadError(file, e.message, 'raise --max-memory');
-        }
+      const core = await readFile(path);
+      const module = await WebAssembly.compile(core);
+      try {
+        memories.set(
+          module,
+          hostMemories(core).map((memory) => limitMemory(memory, maxPages)),
+        );
+      } catch (e) {
+        if (!(e instanceof MemoryLimitError)) throw e;
+        throw new ComponentLoadError(file, e.message, 'raise --max-memory');
       }
-      modules.set(name, await WebAssembly.compile(core as Uint8Array<ArrayBuffer>));
+      modules.set(name, module);
     }
     const glue = (await import(pathToFileURL(transpiled.gluePath).href)) as Glue;
-    return new Component(file, transpiled.exports, transpiled.imports, transpiled.processedBy, glue, modules);
+    return new Component(file, transpiled, glue, modules, memories);
   }
 
   /**
@@ -179,14 +191,31 @@ export class Component {
       if (!module) throw new Error(`transpiled glue asked for unknown core module ${name}`);
       return module;
     };
+    const controller = interruptController();
     const coreInstances: WebAssembly.Instance[] = [];
     const instantiateCore: InstantiateCore = async (module, coreImports) => {
-      const instance = await WebAssembly.instantiate(module, withPreview1ExitStatus(coreImports));
+      const memories: Record<string, WebAssembly.Memory> = {};
+      for (const { index, descriptor } of this.#memories.get(module) ?? []) {
+        memories[index] = new WebAssembly.Memory(descriptor);
+      }
+      const instance = await WebAssembly.instantiate(module, {
+        ...withPreview1ExitStatus(coreImports),
+        [HOST_MEMORY]: memories,
+        [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: controller.flagMemory },
+      });
       coreInstances.push(instance);
       return instance;
     };
-    const exports = await this.#glue.instantiate(getCoreModule, imports, instantiateCore);
-    const state = new InstanceState(coreInstances);
-    return { exports, reset: () => state.restore() };
+    const slot = controller.allocate();
+    try {
+      const exports = await this.#glue.instantiate(getCoreModule, imports, instantiateCore);
+      // The slot is set before the snapshot, so a reset keeps it.
+      const deadline = new GuestDeadline(controller, slot, coreInstances);
+      const state = new InstanceState(coreInstances);
+      return { exports, deadline, reset: () => state.restore(), dispose: () => deadline.release() };
+    } catch (e) {
+      controller.release(slot);
+      throw e;
+    }
   }
 }

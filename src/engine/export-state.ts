@@ -4,16 +4,18 @@
  * then put an instance back into its fresh state without instantiating it again.
  * Only the export section changes; code and data are copied through untouched.
  */
-import { encodeLeb, Reader, type Section, sections, skipLimits } from './wasm-binary.ts';
+import {
+  EXTERNAL_KIND,
+  encodeLeb,
+  Reader,
+  readImports,
+  type Section,
+  sections,
+  skipValueType,
+} from './wasm-binary.ts';
 
 const SECTION = { import: 2, table: 4, memory: 5, global: 6, export: 7 } as const;
-const KIND = { func: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
-
-function skipValueType(r: Reader): void {
-  const t = r.byte();
-  // GC reference types carry a heap type after the prefix.
-  if (t === 0x63 || t === 0x64) r.leb();
-}
+const KIND = EXTERNAL_KIND;
 
 function skipConstExpr(r: Reader): void {
   for (;;) {
@@ -57,26 +59,10 @@ function countState(bytes: Uint8Array, list: Section[]): StateCounts {
   for (const s of list) {
     const r = new Reader(bytes, s.payloadStart);
     if (s.id === SECTION.import) {
-      for (let n = r.leb(); n > 0; n--) {
-        r.name();
-        r.name();
-        const kind = r.byte();
-        if (kind === KIND.func) r.leb();
-        else if (kind === KIND.table) {
-          skipValueType(r);
-          skipLimits(r);
-          counts.importedTables++;
-        } else if (kind === KIND.memory) {
-          skipLimits(r);
-          counts.importedMemories++;
-        } else if (kind === KIND.global) {
-          skipValueType(r);
-          r.byte();
-          counts.importedGlobals++;
-        } else if (kind === KIND.tag) {
-          r.byte();
-          r.leb();
-        } else throw new Error(`unknown import kind ${kind}`);
+      for (const entry of readImports(bytes, s)) {
+        if (entry.kind === KIND.table) counts.importedTables++;
+        else if (entry.kind === KIND.memory) counts.importedMemories++;
+        else if (entry.kind === KIND.global) counts.importedGlobals++;
       }
     } else if (s.id === SECTION.table) {
       counts.definedTables = r.leb();

@@ -11,9 +11,10 @@ import { dirname, join } from 'node:path';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { metadataShow } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { exportMutableState } from './export-state.ts';
+import { makeInterruptible } from './interrupt/instrument.ts';
 
 /** Bump when the options below change, so old cache entries are not reused. */
-const CACHE_FORMAT = 'skiff-transpile-3';
+const CACHE_FORMAT = 'skiff-transpile-4';
 
 export const ASYNC_IMPORTS = [
   'wasi:io/poll#poll',
@@ -86,8 +87,12 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
     if (name.endsWith('.d.ts')) continue;
     const target = join(staging, name);
     await mkdir(dirname(target), { recursive: true });
-    // Core modules get their internal state exported so instances can be reset (instance-state.ts).
-    await writeFile(target, name.endsWith('.wasm') ? exportMutableState(content) : content);
+    // Core modules get their internal state exported so instances can be reset (instance-state.ts),
+    // and checks that let a deadline stop them (interrupt/instrument.ts).
+    await writeFile(
+      target,
+      name.endsWith('.wasm') ? makeInterruptible(exportMutableState(content)) : content,
+    );
     if (name.endsWith('.wasm')) coreModules.push(name);
   }
   const exports = result.exports.map(([name]) => name).filter((name) => name.includes(':'));

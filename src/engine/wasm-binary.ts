@@ -46,10 +46,59 @@ export function encodeLeb(value: number): number[] {
   return out;
 }
 
-export function skipLimits(r: Reader): void {
+/** Memory/table limits. Flag bits: 1 has a maximum, 2 shared, 4 64-bit addresses, 8 custom page size. */
+export interface Limits {
+  flags: number;
+  initial: number;
+  maximum: number | undefined;
+}
+
+export function readLimits(r: Reader): Limits {
   const flags = r.byte();
-  r.leb();
-  if (flags & 1) r.leb();
+  const initial = r.leb();
+  const maximum = flags & 1 ? r.leb() : undefined;
+  if (flags & 8) r.leb();
+  return { flags, initial, maximum };
+}
+
+/** A value type: one byte, or a reference-type prefix followed by a heap type. */
+export function skipValueType(r: Reader): void {
+  const t = r.byte();
+  if (t === 0x63 || t === 0x64) r.leb();
+}
+
+export const EXTERNAL_KIND = { func: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
+
+export interface ImportEntry {
+  module: string;
+  name: string;
+  kind: number;
+  /** For memories and tables. */
+  limits?: Limits;
+}
+
+/** The import section's entries, in order (they define the first indices of each kind). */
+export function readImports(bytes: Uint8Array, section: Section | undefined): ImportEntry[] {
+  if (!section) return [];
+  const r = new Reader(bytes, section.payloadStart);
+  const entries: ImportEntry[] = [];
+  for (let n = r.leb(); n > 0; n--) {
+    const entry: ImportEntry = { module: r.name(), name: r.name(), kind: r.byte() };
+    if (entry.kind === EXTERNAL_KIND.func) r.leb();
+    else if (entry.kind === EXTERNAL_KIND.table) {
+      skipValueType(r);
+      entry.limits = readLimits(r);
+    } else if (entry.kind === EXTERNAL_KIND.memory) entry.limits = readLimits(r);
+    else if (entry.kind === EXTERNAL_KIND.global) {
+      skipValueType(r);
+      r.byte();
+    } else if (entry.kind === EXTERNAL_KIND.tag) {
+      r.byte();
+      r.leb();
+    } else throw new Error(`unknown import kind ${entry.kind}`);
+    entries.push(entry);
+  }
+  return entries;
 }
 
 export interface Section {

@@ -9,4 +9,5 @@ if (major < 24) {
   process.exit(1);
 }
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Exit once the command is done, even if a guest stopped at its timeout left a read pending.
+process.exit(await main(process.argv.slice(2)));

@@ -12,7 +12,9 @@ const USAGE = `skiff — serve and run WebAssembly components
 
   skiff up [--from PATH] [--listen HOST:PORT] [--component FILE.wasm] [--route ROUTE]
            [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]...
-  skiff run [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]... FILE.wasm [ARGS...]
+           [--timeout 30s] [--max-memory 128MiB] [--max-concurrent 2048] [--workers N]
+  skiff run [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]... [--timeout 2s]
+            [--max-memory 64MiB] FILE.wasm [ARGS...]
   skiff inspect FILE.wasm
 `;
 

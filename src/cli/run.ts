@@ -1,8 +1,9 @@
 /** `skiff run [options] FILE.wasm [ARGS…]` — run a wasi:cli command; the exit code is the guest's. */
 import { resolve } from 'node:path';
-import { describeTrap } from '../engine/trap.ts';
+import { describeTrap, guestBacktrace } from '../engine/trap.ts';
 import { runCommand } from '../triggers/command/run-command.ts';
-import { GRANT_OPTIONS, grantFlags, parseOptions, sizeOption, stringOption, UsageError } from './options.ts';
+import { timeoutOption } from './limit-options.ts';
+import { GRANT_OPTIONS, grantFlags, parseOptions, sizeOption, UsageError } from './options.ts';
 
 const SPEC = {
   ...GRANT_OPTIONS,
@@ -14,11 +15,10 @@ export async function run(argv: string[]): Promise<number> {
   const o = parseOptions(argv, SPEC, true);
   const [file, ...args] = o.positionals;
   if (!file)
-    throw new UsageError('usage: skiff run [--env K=V]... [--dir HOST::GUEST]... FILE.wasm [ARGS...]');
-  for (const unsupported of ['timeout'] as const) {
-    if (stringOption(o, unsupported))
-      throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
-  }
+    throw new UsageError(
+      'usage: skiff run [--env K=V]... [--dir HOST::GUEST]... [--timeout 2s] [--max-memory 64MiB] FILE.wasm [ARGS...]',
+    );
+  const timeoutMs = timeoutOption(o);
   const outcome = await runCommand(resolve(file), {
     args,
     ...grantFlags(o),
@@ -26,8 +26,16 @@ export async function run(argv: string[]): Promise<number> {
     stdout: process.stdout,
     stderr: process.stderr,
     maxMemoryBytes: sizeOption(o, 'max-memory'),
+    timeoutMs,
   });
   if (outcome.trap !== undefined)
     process.stderr.write(`error: ${file} trapped:\n${describeTrap(outcome.trap)}\n`);
+  const { timeout } = outcome;
+  if (timeout) {
+    const where = timeout.whileRunning
+      ? `stopped while running:\n${guestBacktrace(timeout.cause, '  ')}`
+      : 'stopped while waiting on I/O';
+    process.stderr.write(`error: ${file} ${timeout.message}; ${where}\n`);
+  }
   return outcome.exitCode;
 }

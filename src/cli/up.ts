@@ -7,7 +7,8 @@ import { parseDuration } from '../manifest/duration.ts';
 import { appFromComponent, loadApp } from '../manifest/load.ts';
 import { idleTimeoutProblem } from '../manifest/validate-lifecycle.ts';
 import { consoleLog } from '../triggers/http/log.ts';
-import { DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENT, startHttpServer } from '../triggers/http/server.ts';
+import { startHttpServer } from '../triggers/http/server.ts';
+import { timeoutOption } from './limit-options.ts';
 import {
   GRANT_OPTIONS,
   grantFlags,
@@ -31,16 +32,16 @@ const SPEC = {
   'idle-timeout': 'string',
   prewarm: 'string',
   workers: 'string',
+  timeout: 'string',
   'max-memory': 'string',
   'max-concurrent': 'string',
+  'host-max-concurrent': 'string',
   'max-body': 'string',
   build: 'boolean',
   watch: 'boolean',
 } as const;
 
 export const DEFAULT_LISTEN = '127.0.0.1:3000';
-/** Per linear memory of each instance: generous for real handlers, fatal to a memory bomb. */
-export const DEFAULT_MAX_MEMORY = 128 * 2 ** 20;
 
 export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:]+):(\d+)$/.exec(listen);
@@ -133,12 +134,18 @@ export async function up(argv: string[]): Promise<number> {
   const lifecycle = lifecycleOption(o);
   const workers = positiveInteger(o, 'workers', 256) ?? availableParallelism();
   if (workers === 0) throw new UsageError('--workers must be at least 1');
+  // Unset flags stay undefined: each component's manifest value, or the server's default, applies.
   const limits = {
-    maxMemoryBytes: sizeOption(o, 'max-memory') ?? DEFAULT_MAX_MEMORY,
-    maxConcurrent: positiveInteger(o, 'max-concurrent', 1_000_000) ?? DEFAULT_MAX_CONCURRENT,
-    maxBodyBytes: sizeOption(o, 'max-body') ?? DEFAULT_MAX_BODY,
+    timeoutMs: timeoutOption(o),
+    maxMemoryBytes: sizeOption(o, 'max-memory'),
+    maxConcurrent: positiveInteger(o, 'max-concurrent', 1_000_000),
+    hostMaxConcurrent: positiveInteger(o, 'host-max-concurrent', 1_000_000),
+    maxBodyBytes: sizeOption(o, 'max-body'),
   };
-  if (limits.maxConcurrent === 0) throw new UsageError('--max-concurrent must be at least 1');
+  for (const flag of ['max-concurrent', 'host-max-concurrent'] as const) {
+    if (stringOption(o, flag) !== undefined && Number(stringOption(o, flag)) === 0)
+      throw new UsageError(`--${flag} must be at least 1`);
+  }
   const log = consoleLog();
   const announce = ({ url, routes }: WorkerReady) => {
     // One write, so a reader waiting for the ready line also has the routes.

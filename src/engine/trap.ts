@@ -1,10 +1,17 @@
 /** Describes a guest trap for a log: the error, then only the guest's own (wasm) frames. */
 export function describeTrap(error: unknown, indent = ''): string {
   if (!(error instanceof Error)) return `${indent}${String(error)}`;
+  const header = `${indent}${error.name}: ${error.message}`;
+  const backtrace = guestBacktrace(error, indent);
+  return backtrace ? `${header}\n${backtrace}` : `${header}\n${error.stack ?? ''}`;
+}
+
+/** `guest backtrace:` and the wasm frames of `error`'s stack; empty when there are none. */
+export function guestBacktrace(error: unknown, indent = ''): string {
+  if (!(error instanceof Error)) return '';
   const frames = (error.stack ?? '')
     .split('\n')
     .filter((l) => l.includes('wasm://') || l.includes('wasm-function'));
-  const header = `${indent}${error.name}: ${error.message}`;
-  if (frames.length === 0) return `${header}\n${error.stack ?? ''}`;
-  return `${header}\n${indent}guest backtrace:\n${frames.map((f) => `${indent}  ${f.trim()}`).join('\n')}`;
+  if (frames.length === 0) return '';
+  return `${indent}guest backtrace:\n${frames.map((f) => `${indent}  ${f.trim()}`).join('\n')}`;
 }

@@ -37,6 +37,8 @@ export interface ComponentSpec {
   build: BuildSpec | undefined;
   /** How instances are made and kept; undefined means the default (fresh, pre-warmed). */
   lifecycle?: LifecycleSpec | undefined;
+  /** What the manifest asks for this component; the host's flags override, defaults fill the rest. */
+  limits?: ComponentLimits | undefined;
   where: SourceLocation | undefined;
 }
 
@@ -57,6 +59,19 @@ export const DEFAULT_REUSE = {
 } as const satisfies LifecycleSpec;
 /** Enough ready instances to absorb a burst on one core without instantiating on the request path. */
 export const DEFAULT_FRESH = { mode: 'fresh', prewarm: 4 } as const satisfies LifecycleSpec;
+
+/**
+ * Per-component limits, named as the CLI flags are (`timeout` / `--timeout`, `max_memory` /
+ * `--max-memory`, `max_concurrent` / `--max-concurrent`). Unset fields take the host's value.
+ */
+export interface ComponentLimits {
+  /** Wall-clock limit of one request, streaming included. */
+  timeoutMs?: number;
+  /** Cap of each linear memory of an instance. */
+  maxMemoryBytes?: number;
+  /** Requests handled at once (per worker) before 503. */
+  maxConcurrent?: number;
+}
 
 export interface FileMount {
   /** Absolute host path (a folder or a single file). */

@@ -4,19 +4,24 @@ import { Pollable } from './io/poll.ts';
 
 const monotonicNow = (): bigint => process.hrtime.bigint();
 
-function pollableAt(deadline: bigint): Pollable {
+/** `stopped` ends every wait of the instance (it is being disposed): a sleeping guest must not outlive it. */
+function pollableAt(deadline: bigint, stopped: AbortSignal): Pollable {
   return new Pollable({
     isReady: () => monotonicNow() >= deadline,
-    whenReady: () => sleep(Math.max(0, Math.ceil(Number(deadline - monotonicNow()) / 1e6))),
+    whenReady: () =>
+      sleep(Math.max(0, Math.ceil(Number(deadline - monotonicNow()) / 1e6)), undefined, { signal: stopped }),
   });
 }
 
-export const monotonicClockImports = {
-  now: monotonicNow,
-  resolution: (): bigint => 1n,
-  subscribeInstant: (when: bigint): Pollable => pollableAt(when),
-  subscribeDuration: (duration: bigint): Pollable => pollableAt(monotonicNow() + duration),
-};
+export const monotonicNowImports = { now: monotonicNow, resolution: (): bigint => 1n };
+
+export function monotonicClockImports(stopped: AbortSignal) {
+  return {
+    ...monotonicNowImports,
+    subscribeInstant: (when: bigint): Pollable => pollableAt(when, stopped),
+    subscribeDuration: (duration: bigint): Pollable => pollableAt(monotonicNow() + duration, stopped),
+  };
+}
 
 export interface Datetime {
   seconds: bigint;

@@ -91,6 +91,9 @@ const httpTypes = {
 
 export function instanceImports(grants: ComponentGrants, io: InstanceIo): InstanceImports {
   const filesystem = filesystemImports(grants.preopens);
+  // Disposing the instance ends its waits (timers, outbound requests), so a guest suspended on
+  // them resumes, fails and lets go of its memory instead of lingering.
+  const stopped = new AbortController();
   const imports: Record<string, object> = {
     ...cliImports({
       args: io.args,
@@ -100,12 +103,12 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
       stdout: io.stdout,
       stderr: io.stderr,
     }),
-    'wasi:clocks/monotonic-clock': monotonicClockImports,
+    'wasi:clocks/monotonic-clock': monotonicClockImports(stopped.signal),
     'wasi:clocks/wall-clock': wallClockImports,
     'wasi:filesystem/types': filesystem.types,
     'wasi:filesystem/preopens': filesystem.preopens,
     'wasi:http/types': httpTypes,
-    'wasi:http/outgoing-handler': outgoingHandlerImports(grants.outbound, io.log),
+    'wasi:http/outgoing-handler': outgoingHandlerImports(grants.outbound, io.log, stopped.signal),
     'wasi:io/error': ioErrorImports,
     'wasi:io/poll': pollImports,
     'wasi:io/streams': streamsImports,
@@ -118,7 +121,11 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
     io.stderr.close?.();
     filesystem.dispose();
   };
-  return { imports: withDeniedFallback(imports), dispose: release, reset: release };
+  const dispose = () => {
+    release();
+    stopped.abort(new Error(`the instance of ${io.componentId} was stopped`));
+  };
+  return { imports: withDeniedFallback(imports), dispose, reset: release };
 }
 
 /**

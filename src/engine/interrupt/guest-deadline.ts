@@ -10,6 +10,8 @@ export class GuestDeadline {
   readonly #slot: number;
   readonly #ticketGlobals: WebAssembly.Global[] = [];
   #ticket = NO_TICKET;
+  /** A call abandoned at its deadline whose guest has not unwound yet. */
+  #abandoned: Promise<unknown> | undefined;
 
   constructor(controller: InterruptController, slot: number, instances: WebAssembly.Instance[]) {
     this.#controller = controller;
@@ -42,8 +44,18 @@ export class GuestDeadline {
     return this.#ticket !== NO_TICKET && this.#controller.tripped(this.#slot, this.#ticket);
   }
 
-  /** The instance is gone: its slot can serve another. */
+  /** The caller gave up on `call` (tripped, suspended on I/O): it still has to unwind. */
+  abandon(call: Promise<unknown>): void {
+    this.#abandoned = call.catch(() => {});
+  }
+
+  /**
+   * The instance is gone: its slot can serve another — but only once an abandoned call has
+   * unwound, since a new holder clears the flag, and the old guest must stay tripped until then.
+   */
   release(): void {
-    this.#controller.release(this.#slot);
+    const free = () => this.#controller.release(this.#slot);
+    if (this.#abandoned) this.#abandoned.then(free);
+    else free();
   }
 }

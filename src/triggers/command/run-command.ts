@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { Component } from '../../engine/component.ts';
+import { DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
 import type { FileMount } from '../../manifest/app.ts';
 import { GuestExit } from '../../wasi/cli.ts';
 import { instanceImports, prepareGrants } from '../../wasi/imports.ts';
@@ -20,13 +21,18 @@ export interface RunOptions {
   stderr: Writable;
   cacheDir?: string;
   /** Caps each linear memory of the guest (none by default for commands). */
-  maxMemoryBytes?: number;
+  maxMemoryBytes?: number | undefined;
+  /** Wall-clock limit of the whole run (none by default for commands). */
+  timeoutMs?: number | undefined;
 }
 
 /** Exit status of a guest that trapped, as a process killed by SIGABRT (wasmtime does the same). */
 export const TRAP_EXIT_CODE = 134;
 
-export type RunOutcome = { exitCode: number; trap?: unknown };
+/** Exit status of a guest stopped at its timeout, as timeout(1) reports it. */
+export const TIMEOUT_EXIT_CODE = 124;
+
+export type RunOutcome = { exitCode: number; trap?: unknown; timeout?: DeadlineExceeded };
 
 export async function runCommand(file: string, options: RunOptions): Promise<RunOutcome> {
   const component = await Component.load(file, {
@@ -51,10 +57,15 @@ export async function runCommand(file: string, options: RunOptions): Promise<Run
   });
   try {
     const guest = await component.instantiate(instance.imports);
-    await guest.exports[exportName].run();
+    try {
+      await withDeadline(guest.deadline, options.timeoutMs, () => guest.exports[exportName].run());
+    } finally {
+      guest.dispose();
+    }
     return { exitCode: 0 };
   } catch (e) {
     if (e instanceof GuestExit) return { exitCode: e.code };
+    if (e instanceof DeadlineExceeded) return { exitCode: TIMEOUT_EXIT_CODE, timeout: e };
     // `run` returning `err` (payload-less) surfaces from the glue as a thrown undefined or a
     // ComponentError: a failed run, not a trap.
     if (e === undefined || (e instanceof Error && e.name === 'ComponentError')) return { exitCode: 1 };

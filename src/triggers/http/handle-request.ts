@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InstancePool, Lease } from '../../engine/instance-pool.ts';
+import { DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
+import { guestBacktrace } from '../../engine/trap.ts';
 import type { ComponentSpec } from '../../manifest/app.ts';
 import { IncomingBody, type OutgoingBody } from '../../wasi/http/bodies.ts';
 import { type Fields, fieldsFromNode, fieldsToNode, fieldsToPairs } from '../../wasi/http/fields.ts';
@@ -20,6 +22,8 @@ export interface RequestContext {
   spec: ComponentSpec;
   pool: InstancePool<HttpInstance>;
   maxBodyBytes: number;
+  /** Wall-clock limit of the guest's handle call, streaming included; none if undefined. */
+  timeoutMs: number | undefined;
   match: RouteMatch;
   log: HostLog;
 }
@@ -34,12 +38,17 @@ function abortResponse(res: ServerResponse): void {
   else res.destroy();
 }
 
-function sendPlain(res: ServerResponse, status: number, text: string): void {
+function sendPlain(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
-    abortResponse(res);
+    if (!res.writableFinished) abortResponse(res);
     return;
   }
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   res.end(`${text}\n`);
 }
 
@@ -128,7 +137,10 @@ export async function handleRequest(
   // Only an instance that answered cleanly goes back to a reuse pool.
   let reusable = false;
   try {
-    await lease.instance.handle(guestRequest(req, ctx.match, ctx.maxBodyBytes), outparam);
+    const request = guestRequest(req, ctx.match, ctx.maxBodyBytes);
+    await withDeadline(lease.instance.deadline, ctx.timeoutMs, () =>
+      lease.instance.handle(request, outparam),
+    );
     if (!delivered) {
       log.error(`[${spec.id}] request ${ctx.id}: the component returned without setting a response`);
       sendPlain(res, 500, 'Internal Server Error: the component did not respond');
@@ -147,8 +159,16 @@ export async function handleRequest(
       reusable = delivered.val.outgoingBody.state === 'finished';
     }
   } catch (e) {
-    log.trap(spec.id, ctx.id, `${req.method} ${req.url}`, e);
-    sendPlain(res, 500, 'Internal Server Error: the component failed (see the server log)');
+    if (e instanceof DeadlineExceeded) {
+      const what = `[${spec.id}] request ${ctx.id} (${req.method} ${req.url}) ${e.message}`;
+      if (e.whileRunning) log.error(`${what}; stopped while running:\n${guestBacktrace(e.cause, '  ')}`);
+      else log.error(`${what}; stopped while waiting on I/O`);
+      // The connection closes: the request body may still be arriving for a guest that is gone.
+      sendPlain(res, 504, `Gateway Timeout: the component ${e.message}`, { connection: 'close' });
+    } else {
+      log.trap(spec.id, ctx.id, `${req.method} ${req.url}`, e);
+      sendPlain(res, 500, 'Internal Server Error: the component failed (see the server log)');
+    }
   } finally {
     lease.release({ reusable });
   }

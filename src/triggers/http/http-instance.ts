@@ -1,6 +1,7 @@
 /** Makes HTTP-handler instances of one component: its grants, its log prefix, its exported handler. */
 import type { Component } from '../../engine/component.ts';
 import type { InstanceFactory, PooledInstance } from '../../engine/instance-pool.ts';
+import type { GuestDeadline } from '../../engine/interrupt/guest-deadline.ts';
 import type { IncomingRequest, ResponseOutparam } from '../../wasi/http/messages.ts';
 import { type ComponentGrants, instanceImports } from '../../wasi/imports.ts';
 import { emptySource, lineSink } from '../../wasi/io/node-streams.ts';
@@ -8,6 +9,7 @@ import type { HostLog } from './log.ts';
 
 export interface HttpInstance extends PooledInstance {
   handle(request: IncomingRequest, responseOut: ResponseOutparam): Promise<void>;
+  deadline: GuestDeadline;
 }
 
 export function httpInstanceFactory(
@@ -32,7 +34,11 @@ export function httpInstanceFactory(
       const handler = guest.exports[exportName];
       return {
         handle: (request, responseOut) => handler.handle(request, responseOut),
-        dispose: host.dispose,
+        deadline: guest.deadline,
+        dispose: () => {
+          host.dispose();
+          guest.dispose();
+        },
         reset: () => {
           host.reset();
           return guest.reset();

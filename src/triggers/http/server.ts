@@ -2,11 +2,11 @@
  * The HTTP trigger: loads every routed component before listening (so a bad component fails at
  * start, not on the first request), routes each request, and shuts down gracefully.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Component } from '../../engine/component.ts';
 import { createInstancePool, type InstancePool } from '../../engine/instance-pool.ts';
-import { type App, DEFAULT_FRESH, type LifecycleSpec } from '../../manifest/app.ts';
+import { type App, type ComponentSpec, DEFAULT_FRESH, type LifecycleSpec } from '../../manifest/app.ts';
 import { prepareGrants } from '../../wasi/imports.ts';
 import { handleRequest } from './handle-request.ts';
 import { type HttpInstance, httpInstanceFactory } from './http-instance.ts';
@@ -14,19 +14,28 @@ import type { HostLog } from './log.ts';
 import { HEALTH_ROUTE } from './route-pattern.ts';
 import { RouteTable } from './router.ts';
 
+/**
+ * The host's settings. The per-component limits (timeoutMs, maxMemoryBytes, maxConcurrent), when
+ * given, override what each component's manifest asks for; unset, the manifest's value or the
+ * default applies.
+ */
 export interface HttpServerOptions {
   host: string;
   port: number;
   log: HostLog;
   cacheDir?: string;
+  /** Wall-clock limit of each request (the guest is stopped, the client gets 504). */
+  timeoutMs?: number | undefined;
   /** Caps each linear memory of every instance. */
-  maxMemoryBytes?: number;
-  /** Largest request body accepted (413 when the declared length is larger; the stream fails past it). */
-  maxBodyBytes?: number;
+  maxMemoryBytes?: number | undefined;
   /** Requests one component may handle at once (per worker); more get 503 with Retry-After. */
-  maxConcurrent?: number;
+  maxConcurrent?: number | undefined;
+  /** Requests the whole server may handle at once (per worker), all components together. */
+  hostMaxConcurrent?: number | undefined;
+  /** Largest request body accepted (413 when the declared length is larger; the stream fails past it). */
+  maxBodyBytes?: number | undefined;
   /** Overrides every component's manifest lifecycle (`skiff up --lifecycle`). */
-  lifecycle?: LifecycleSpec;
+  lifecycle?: LifecycleSpec | undefined;
 }
 
 export interface RunningHttpServer {
@@ -38,8 +47,14 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
+/** Per request: long enough for any interactive handler, short enough that a stuck one is noticed. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Per linear memory of each instance: generous for real handlers, fatal to a memory bomb. */
+export const DEFAULT_MAX_MEMORY = 128 * 2 ** 20;
 /** Requests per component and worker before 503: far above what one worker serves well, but bounded. */
 export const DEFAULT_MAX_CONCURRENT = 2048;
+/** Requests per worker before 503, whichever components they are for. */
+export const DEFAULT_HOST_MAX_CONCURRENT = 4096;
 /** Request bodies stream, so this bounds work rather than memory. */
 export const DEFAULT_MAX_BODY = 1024 * 2 ** 20;
 /** A client must send its whole head within this (slowloris). */
@@ -56,41 +71,65 @@ export class ListenError extends Error {
   override name = 'ListenError';
 }
 
+/** A routed component, loaded, with its pool and its effective limits. */
+interface ServedComponent {
+  spec: ComponentSpec;
+  pool: InstancePool<HttpInstance>;
+  timeoutMs: number;
+  maxConcurrent: number;
+  inFlight: number;
+}
+
+async function serveComponent(spec: ComponentSpec, options: HttpServerOptions): Promise<ServedComponent> {
+  const { id } = spec;
+  const component = await Component.load(spec.source, {
+    cacheDir: options.cacheDir,
+    maxMemoryBytes: options.maxMemoryBytes ?? spec.limits?.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
+  });
+  const factory = httpInstanceFactory(
+    id,
+    component,
+    component.requireEntry('http'),
+    prepareGrants(id, spec),
+    options.log,
+  );
+  let lifecycle = options.lifecycle ?? spec.lifecycle ?? DEFAULT_FRESH;
+  if (lifecycle.mode === 'reuse' && component.answersOncePerInstance) {
+    options.log.warn(
+      `[${id}] is a componentize-js guest, which can answer only one request per instance; serving it with lifecycle "fresh" instead of "reuse"`,
+    );
+    lifecycle = DEFAULT_FRESH;
+  }
+  const onError = (e: unknown) => options.log.trap(id, 0, 'pre-warming an instance', e);
+  return {
+    spec,
+    pool: createInstancePool(factory, lifecycle, onError),
+    timeoutMs: options.timeoutMs ?? spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxConcurrent: options.maxConcurrent ?? spec.limits?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
+    inFlight: 0,
+  };
+}
+
+function unavailable(res: ServerResponse, why: string): void {
+  res
+    .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' })
+    .end(`Service Unavailable: ${why}\n`);
+}
+
 export async function startHttpServer(app: App, options: HttpServerOptions): Promise<RunningHttpServer> {
   const table = RouteTable.fromSpecs(app.httpRoutes);
-  const pools = new Map<string, InstancePool<HttpInstance>>();
+  const served = new Map<string, ServedComponent>();
   for (const { component: id } of table.routes()) {
-    if (pools.has(id)) continue;
+    if (served.has(id)) continue;
     const spec = app.components.get(id);
     if (!spec) throw new Error(`route refers to unknown component "${id}"`);
-    const component = await Component.load(spec.source, {
-      cacheDir: options.cacheDir,
-      maxMemoryBytes: options.maxMemoryBytes,
-    });
-    const factory = httpInstanceFactory(
-      id,
-      component,
-      component.requireEntry('http'),
-      prepareGrants(id, spec),
-      options.log,
-    );
-    let lifecycle = options.lifecycle ?? spec.lifecycle ?? DEFAULT_FRESH;
-    if (lifecycle.mode === 'reuse' && component.answersOncePerInstance) {
-      options.log.warn(
-        `[${id}] is a componentize-js guest, which can answer only one request per instance; serving it with lifecycle "fresh" instead of "reuse"`,
-      );
-      lifecycle = DEFAULT_FRESH;
-    }
-    pools.set(
-      id,
-      createInstancePool(factory, lifecycle, (e) => options.log.trap(id, 0, 'pre-warming an instance', e)),
-    );
+    served.set(id, await serveComponent(spec, options));
   }
 
   let nextRequestId = 1;
-  const maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+  const hostMaxConcurrent = options.hostMaxConcurrent ?? DEFAULT_HOST_MAX_CONCURRENT;
+  let hostInFlight = 0;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const inFlight = new Map<string, number>();
   const server = createServer(
     {
       headersTimeout: HEADERS_TIMEOUT_MS,
@@ -104,9 +143,8 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         return;
       }
       const match = table.match(path);
-      const pool = match && pools.get(match.component);
-      const spec = match && app.components.get(match.component);
-      if (!match || !pool || !spec) {
+      const target = match && served.get(match.component);
+      if (!match || !target) {
         res
           .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
           .end(`Not Found: no route matches ${path}\n`);
@@ -119,23 +157,37 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
           .end(`Content Too Large: the request body may be at most ${maxBodyBytes} bytes\n`);
         return;
       }
-      const busy = inFlight.get(spec.id) ?? 0;
-      if (busy >= maxConcurrent) {
-        // Shed load instead of queuing without bound; the client may retry shortly.
-        res
-          .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' })
-          .end(`Service Unavailable: component "${spec.id}" is handling ${busy} requests, its limit\n`);
+      // Shed load instead of queuing without bound; the client may retry shortly.
+      const { spec } = target;
+      if (target.inFlight >= target.maxConcurrent) {
+        unavailable(res, `component "${spec.id}" is handling ${target.inFlight} requests, its limit`);
         return;
       }
-      inFlight.set(spec.id, busy + 1);
-      const ctx = { id: nextRequestId++, spec, match, log: options.log, pool, maxBodyBytes };
+      if (hostInFlight >= hostMaxConcurrent) {
+        unavailable(res, `the server is handling ${hostInFlight} requests, its limit`);
+        return;
+      }
+      target.inFlight++;
+      hostInFlight++;
+      const ctx = {
+        id: nextRequestId++,
+        spec,
+        match,
+        log: options.log,
+        pool: target.pool,
+        maxBodyBytes,
+        timeoutMs: target.timeoutMs,
+      };
       handleRequest(ctx, req, res)
         .catch((e: unknown) => {
           options.log.error(`request ${ctx.id}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
           if (!res.headersSent) res.writeHead(500).end();
           else res.destroy();
         })
-        .finally(() => inFlight.set(spec.id, (inFlight.get(spec.id) ?? 1) - 1));
+        .finally(() => {
+          target.inFlight--;
+          hostInFlight--;
+        });
     },
   );
 
@@ -175,7 +227,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {
           clearInterval(sweep);
-          for (const pool of pools.values()) pool.close();
+          for (const { pool } of served.values()) pool.close();
           resolve();
         });
         server.closeIdleConnections();

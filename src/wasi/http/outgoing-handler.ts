@@ -60,7 +60,12 @@ function withHost(headers: string[], authority: string): string[] {
 const nsToMs = (ns: bigint | undefined): number | undefined =>
   ns === undefined ? undefined : Number(ns / 1_000_000n);
 
-export function outgoingHandlerImports(policy: OutboundPolicy, describe: (message: string) => void) {
+/** `stopped` cancels the instance's requests in flight when it is disposed. */
+export function outgoingHandlerImports(
+  policy: OutboundPolicy,
+  describe: (message: string) => void,
+  stopped: AbortSignal,
+) {
   return {
     handle(request: OutgoingRequest, options: RequestOptions | undefined): FutureIncomingResponse {
       const scheme = request.scheme() ? schemeToString(request.scheme()) : DEFAULT_SCHEME;
@@ -116,6 +121,7 @@ export function outgoingHandlerImports(policy: OutboundPolicy, describe: (messag
         path: request.pathWithQuery() ?? '/',
         headers: withHost(fieldsToNode(request.headers()), authority),
         timeout: nsToMs(options?.connectTimeout()),
+        signal: stopped,
       });
       const response = new Promise<{ tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: ErrorCode }>(
         (resolve) => {

@@ -20,7 +20,8 @@ export interface SkiffProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function runSkiff(args: string[], options: { input?: string; cwd?: string } = {}) {
+/** `input: null` leaves the child's stdin open (a guest reading it waits). */
+export function runSkiff(args: string[], options: { input?: string | null; cwd?: string } = {}) {
   const child = spawn(process.execPath, [SKIFF_BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR },
@@ -33,7 +34,7 @@ export function runSkiff(args: string[], options: { input?: string; cwd?: string
   child.stderr.on('data', (d: Buffer) => {
     stderr += d;
   });
-  child.stdin.end(options.input ?? '');
+  if (options.input !== null) child.stdin.end(options.input ?? '');
   const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
   return { child, done };
 }

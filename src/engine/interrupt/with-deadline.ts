@@ -14,7 +14,7 @@ export class DeadlineExceeded extends Error {
   /** True when the guest was stopped while computing; false when it was waiting on I/O. */
   readonly whileRunning: boolean;
   constructor(timeoutMs: number, trap: unknown) {
-    super(`it did not finish within its timeout of ${formatDuration(timeoutMs)}`, { cause: trap });
+    super(`did not finish within its timeout of ${formatDuration(timeoutMs)}`, { cause: trap });
     this.timeoutMs = timeoutMs;
     this.whileRunning = trap !== undefined;
   }

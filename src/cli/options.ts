@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { FileMount } from '../manifest/app.ts';
+import { parseSize as parseSizeText } from '../manifest/size.ts';
 
 export type OptionKind = 'string' | 'list' | 'boolean';
 
@@ -88,13 +89,12 @@ export function sizeOption(o: ParsedOptions, name: string): number | undefined {
   return text === undefined ? undefined : parseSize(name, text);
 }
 
-const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
-
-/** `--max-memory 64MiB`: a whole number and a binary unit (B, KiB, MiB, GiB). */
+/** `--max-memory 64MiB`: a whole number and a binary unit (B, KiB, MiB, GiB), in the manifest's grammar. */
 export function parseSize(flag: string, text: string): number {
-  const match = /^(\d+)(B|KiB|MiB|GiB)$/.exec(text);
-  if (!match) throw new UsageError(`--${flag} ${text}: expected a size such as 64MiB, 512KiB or 1GiB`);
-  return Number(match[1]) * (SIZE_UNITS[match[2] as string] as number);
+  const bytes = parseSizeText(text);
+  if (bytes === undefined)
+    throw new UsageError(`--${flag} ${text}: expected a size such as 64MiB, 512KiB or 1GiB`);
+  return bytes;
 }
 
 /** `--env K=V` (repeatable). */

@@ -11,8 +11,10 @@ import { ComponentLoadError } from './errors.ts';
 import { InstanceState } from './instance-state.ts';
 import { interruptController } from './interrupt/controller.ts';
 import { GuestDeadline } from './interrupt/guest-deadline.ts';
+import { UnsupportedInstructionError } from './interrupt/instructions.ts';
 import { FLAG_MEMORY, HOST_MEMORY, type HostMemory, hostMemories } from './interrupt/instrument.ts';
 import { limitMemory, MemoryLimitError, WASM_PAGE } from './limit-memory.ts';
+import { TableLimitError } from './limit-tables.ts';
 import { defaultCacheDir, type TranspiledComponent, transpileCached } from './transpile-cache.ts';
 import { wasmKind } from './wasm-kind.ts';
 
@@ -124,6 +126,20 @@ export class Component {
     try {
       transpiled = await transpileCached(bytes, options.cacheDir ?? defaultCacheDir());
     } catch (e) {
+      if (e instanceof TableLimitError) {
+        throw new ComponentLoadError(
+          file,
+          e.message,
+          'tables that large are refused (a wasm bomb); shrink it',
+        );
+      }
+      if (e instanceof UnsupportedInstructionError) {
+        throw new ComponentLoadError(
+          file,
+          e.message,
+          'Skiff runs only code it can stop at a timeout; build without that proposal',
+        );
+      }
       throw new ComponentLoadError(
         file,
         `not a valid component: ${e instanceof Error ? e.message : e}`,

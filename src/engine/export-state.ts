@@ -11,32 +11,12 @@ import {
   readImports,
   type Section,
   sections,
+  skipConstExpr,
   skipValueType,
 } from './wasm-binary.ts';
 
 const SECTION = { import: 2, table: 4, memory: 5, global: 6, export: 7 } as const;
 const KIND = EXTERNAL_KIND;
-
-function skipConstExpr(r: Reader): void {
-  for (;;) {
-    const op = r.byte();
-    if (op === 0x0b) return;
-    if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2) r.leb();
-    else if (op === 0x43) r.skip(4);
-    else if (op === 0x44) r.skip(8);
-    else if (op === 0xd0) r.leb();
-    else if (op === 0xfd) {
-      r.leb();
-      r.skip(16);
-    } else if (op === 0xfb) {
-      // GC constant instructions: opcode, then up to two indices (struct.new, array.new_fixed, …).
-      const sub = r.leb();
-      if (sub <= 0x08 || sub === 0x1c) r.leb();
-      if (sub === 0x08) r.leb();
-    }
-    // Other opcodes allowed in constant expressions (extended-const add/sub/mul) have no immediates.
-  }
-}
 
 interface StateCounts {
   importedTables: number;

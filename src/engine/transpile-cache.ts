@@ -12,9 +12,10 @@ import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { metadataShow } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { exportMutableState } from './export-state.ts';
 import { makeInterruptible } from './interrupt/instrument.ts';
+import { limitTables } from './limit-tables.ts';
 
 /** Bump when the options below change, so old cache entries are not reused. */
-const CACHE_FORMAT = 'skiff-transpile-4';
+const CACHE_FORMAT = 'skiff-transpile-5';
 
 export const ASYNC_IMPORTS = [
   'wasi:io/poll#poll',
@@ -87,12 +88,10 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
     if (name.endsWith('.d.ts')) continue;
     const target = join(staging, name);
     await mkdir(dirname(target), { recursive: true });
-    // Core modules get their internal state exported so instances can be reset (instance-state.ts),
-    // and checks that let a deadline stop them (interrupt/instrument.ts).
-    await writeFile(
-      target,
-      name.endsWith('.wasm') ? makeInterruptible(exportMutableState(content)) : content,
-    );
+    // Core modules get bounded tables (limit-tables.ts), their internal state exported so instances
+    // can be reset (instance-state.ts), and checks that let a deadline stop them (interrupt/).
+    const core = (bytes: Uint8Array) => makeInterruptible(exportMutableState(limitTables(bytes)));
+    await writeFile(target, name.endsWith('.wasm') ? core(content) : content);
     if (name.endsWith('.wasm')) coreModules.push(name);
   }
   const exports = result.exports.map(([name]) => name).filter((name) => name.includes(':'));

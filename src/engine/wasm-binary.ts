@@ -120,3 +120,25 @@ export function sections(bytes: Uint8Array): Section[] {
   }
   return list;
 }
+
+/** A constant expression (global and table initializers), through its `end`. */
+export function skipConstExpr(r: Reader): void {
+  for (;;) {
+    const op = r.byte();
+    if (op === 0x0b) return;
+    if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2) r.leb();
+    else if (op === 0x43) r.skip(4);
+    else if (op === 0x44) r.skip(8);
+    else if (op === 0xd0) r.leb();
+    else if (op === 0xfd) {
+      r.leb();
+      r.skip(16);
+    } else if (op === 0xfb) {
+      // GC constant instructions: opcode, then up to two indices (struct.new, array.new_fixed, …).
+      const sub = r.leb();
+      if (sub <= 0x08 || sub === 0x1c) r.leb();
+      if (sub === 0x08) r.leb();
+    }
+    // Other opcodes allowed in constant expressions (extended-const add/sub/mul) have no immediates.
+  }
+}

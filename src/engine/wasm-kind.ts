@@ -17,10 +17,14 @@ export function wasmKind(bytes: Uint8Array, file: string): WasmKind {
   // Bytes 4-7: version 1 layer 0 is a core module; layer 1 is a component.
   const layer = (bytes[6] as number) | ((bytes[7] as number) << 8);
   if (layer === 0) {
-    if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) {
+    try {
+      // Compiling (lazily, as V8 does) says why a module is refused, which validate() does not.
+      new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      const reason = (e instanceof Error ? e.message : String(e)).replace(/^WebAssembly\.Module\(\): /, '');
       throw new ComponentLoadError(
         file,
-        'the core WebAssembly module is truncated or malformed',
+        `the core WebAssembly module is truncated, malformed or over the engine's limits: ${reason}`,
         'rebuild it',
       );
     }

@@ -20,3 +20,13 @@ export function formatDuration(ms: number): string {
   if (ms !== 0 && ms % MS_PER_UNIT.s === 0) return `${ms / MS_PER_UNIT.s}s`;
   return `${ms}ms`;
 }
+
+/** What an almost-duration (`"1.5s"`, `"1h"`, `"2 S"`) most likely means in milliseconds, when that is whole. */
+export function nearDuration(text: string): number | undefined {
+  const match = /^\s*([0-9]*\.?[0-9]+)\s*(ms|s|m|h)\s*$/i.exec(text);
+  if (!match) return undefined;
+  const perUnit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? '').toLowerCase()] ?? Number.NaN;
+  const ms = Number(match[1]) * perUnit; // 1.1 * 1000 is 1100.0000000000002
+  const whole = Math.round(ms);
+  return Number.isSafeInteger(whole) && Math.abs(ms - whole) < 1e-6 ? whole : undefined;
+}

@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import { DEFAULT_FRESH, DEFAULT_REUSE } from './app.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 import { APPLICATION_NAME, COMPONENT_ID, LIFECYCLE_MODES, MANIFEST_KEYS } from './keys.ts';
+import { formatSize, parseSize } from './size.ts';
 import { LIFECYCLE_LIMITS } from './validate-lifecycle.ts';
+import { COMPONENT_LIMITS } from './validate-limits.ts';
 
 interface SchemaNode {
   $ref?: string;
@@ -101,24 +103,57 @@ describe('schema/skiff.schema.json', () => {
     assert.match(component.properties?.lifecycle?.description ?? '', /"fresh" \(the default\)/);
   });
 
-  it('lifecycle: the idle_timeout pattern accepts exactly what parseDuration reads', () => {
-    const pattern = new RegExp(lifecycle.properties?.idle_timeout?.pattern ?? '$^');
-    for (const text of [
-      '250ms',
-      '1s',
-      '2m',
-      '10ms',
-      '60m',
-      '1.5s',
-      '1h',
-      '1 s',
-      '-1s',
-      '1',
-      's',
-      'ms',
-      '1S',
-    ]) {
-      assert.equal(pattern.test(text), parseDuration(text) !== undefined, text);
+  it('limits: the loader bounds, and the flag that overrides each', () => {
+    const { timeout, max_memory, max_concurrent } = component.properties ?? {};
+    const { timeoutMs, maxMemoryBytes, maxConcurrent } = COMPONENT_LIMITS;
+    assert.deepEqual(
+      [max_concurrent?.minimum, max_concurrent?.maximum],
+      [maxConcurrent.min, maxConcurrent.max],
+    );
+    // Strings cannot carry minimum/maximum, so their descriptions state the bounds.
+    const bounds: [string, SchemaNode | undefined, string][] = [
+      ['timeout', timeout, `${formatDuration(timeoutMs.min)} to ${formatDuration(timeoutMs.max)}`],
+      [
+        'max_memory',
+        max_memory,
+        `${formatSize(maxMemoryBytes.min)} (one wasm page) to ${formatSize(maxMemoryBytes.max)}`,
+      ],
+      ['max_concurrent', max_concurrent, `${maxConcurrent.min} to ${maxConcurrent.max}`],
+    ];
+    for (const [key, property, range] of bounds) {
+      const description = property?.description ?? '';
+      assert.ok(description.includes(` ${range}.`), `${key} should state "${range}": ${description}`);
+      assert.ok(
+        description.includes(`\`--${key.replace('_', '-')}\` overrides it`),
+        `${key}: ${description}`,
+      );
     }
   });
+
+  const grammars: [string, string | undefined, (text: string) => number | undefined, string[]][] = [
+    [
+      'lifecycle idle_timeout',
+      lifecycle.properties?.idle_timeout?.pattern,
+      parseDuration,
+      ['250ms', '1s', '2m', '10ms', '60m', '1.5s', '1h', '1 s', '-1s', '1', 's', 'ms', '1S'],
+    ],
+    [
+      'timeout',
+      component.properties?.timeout?.pattern,
+      parseDuration,
+      ['1ms', '30s', '60m', '0s', '1.5s', '1h', '30', '30 s', '30S', '+1s'],
+    ],
+    [
+      'max_memory',
+      component.properties?.max_memory?.pattern,
+      parseSize,
+      ['1B', '64KiB', '64MiB', '4GiB', '64MB', '64M', '64mib', '1.5GiB', '64 MiB', '65536', 'MiB', '-1MiB'],
+    ],
+  ];
+  for (const [key, source, parse, samples] of grammars) {
+    it(`${key}: the pattern accepts exactly what ${parse.name} reads`, () => {
+      const pattern = new RegExp(source ?? '$^');
+      for (const text of samples) assert.equal(pattern.test(text), parse(text) !== undefined, text);
+    });
+  }
 });

@@ -6,6 +6,7 @@ import { COMPONENT_ID, MANIFEST_KEYS, NOT_YET_SUPPORTED_KEYS, toIdentifier } fro
 import type { KeyPath } from './locate.ts';
 import { validateFiles } from './validate-files.ts';
 import { validateLifecycle } from './validate-lifecycle.ts';
+import { validateLimits } from './validate-limits.ts';
 
 /** `[component.X]` tables in manifest order: smol-toml keeps insertion order, and valid ids never look like integers (which JS objects would list first). */
 export function validateComponents(checker: ManifestChecker, root: Table): Map<string, ComponentSpec> {
@@ -55,6 +56,7 @@ function validateComponent(
   );
   const build = validateBuild(checker, component, componentPath, spot);
   const lifecycle = validateLifecycle(checker, component, componentPath, spot);
+  const limits = validateLimits(checker, component, componentPath, spot);
   return {
     id,
     source: validateSource(
@@ -75,6 +77,7 @@ function validateComponent(
     build,
     // Absent rather than undefined when not written: the runtime applies its default.
     ...(lifecycle && { lifecycle }),
+    ...(limits && { limits }),
     where: { file: checker.file, line: checker.lineOf(componentPath) },
   };
 }

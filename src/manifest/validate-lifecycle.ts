@@ -1,6 +1,6 @@
 import { DEFAULT_FRESH, DEFAULT_REUSE, type LifecycleSpec } from './app.ts';
 import { describeValue, isTable, type ManifestChecker, type Table } from './checker.ts';
-import { formatDuration, parseDuration } from './duration.ts';
+import { formatDuration, nearDuration, parseDuration } from './duration.ts';
 import { closestMatch, LIFECYCLE_MODES, MANIFEST_KEYS } from './keys.ts';
 import type { KeyPath } from './locate.ts';
 
@@ -190,14 +190,4 @@ export function idleTimeoutProblem(text: string): { message: string; hint: strin
       hint: `write "${formatDuration(max)}" or shorter`,
     };
   return undefined;
-}
-
-/** What an almost-duration (`"1.5s"`, `"1h"`, `"2 S"`) most likely means in milliseconds, when that is whole. */
-function nearDuration(text: string): number | undefined {
-  const match = /^\s*([0-9]*\.?[0-9]+)\s*(ms|s|m|h)\s*$/i.exec(text);
-  if (!match) return undefined;
-  const perUnit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? '').toLowerCase()] ?? Number.NaN;
-  const ms = Number(match[1]) * perUnit; // 1.1 * 1000 is 1100.0000000000002
-  const whole = Math.round(ms);
-  return Number.isSafeInteger(whole) && Math.abs(ms - whole) < 1e-6 ? whole : undefined;
 }

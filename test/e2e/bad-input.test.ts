@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
+import { encodeLeb } from '../../src/engine/wasm-binary.ts';
 import { runSkiff } from '../support/skiff-process.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'skiff-bad-'));
@@ -41,7 +43,7 @@ test('a truncated core module', async () => {
   const whole = readFileSync('fixtures/c/cli/cli.core.wasm');
   const file = scratchFile('truncated-core.wasm', whole.subarray(0, 100));
   const stderr = await upFails(['--component', file]);
-  assert.match(stderr, /truncated-core\.wasm: the core WebAssembly module is truncated or malformed/);
+  assert.match(stderr, /truncated-core\.wasm: the core WebAssembly module is truncated, malformed or over/);
 });
 
 test('a core module where a component is needed says how to adapt it', async () => {
@@ -117,4 +119,70 @@ test('a mount whose host folder does not exist is refused before the guest runs'
   assert.equal(code, 1);
   assert.equal(stdout, '', 'the guest must not have run');
   assert.match(stderr, /component "cli\.wasm": mount \/no\/such\/folder -> \/data: ENOENT/);
+});
+
+/** A preview1 command (`skiff run` adapts it) around the given module fields. */
+async function command(name: string, fields: string): Promise<string> {
+  const wat = `(module
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    ${fields})`;
+  return scratchFile(name, await parse(wat));
+}
+
+async function runFails(args: string[]): Promise<string> {
+  const { code, stderr } = await runSkiff(['run', ...args]).done;
+  assert.equal(code, 1, `expected exit 1, got ${code}: ${stderr}`);
+  assert.doesNotMatch(stderr, /\n\s+at /, 'no JavaScript stack trace for user errors');
+  return stderr;
+}
+
+test('a wasm bomb: a table declaring ten million entries is refused before anything is instantiated', async () => {
+  const file = await command('table-bomb.wasm', '(table 10000000 funcref) (func (export "_start"))');
+  const stderr = await runFails([file]);
+  assert.match(
+    stderr,
+    /table-bomb\.wasm: table 0 declares 10000000 entries to start with, more than the limit of 100000/,
+  );
+  assert.match(stderr, /hint: tables that large are refused/);
+});
+
+test('a table cannot grow past the cap: table.grow fails inside the guest', async () => {
+  // Exits 101 when growing by a million entries fails (-1), 100 if it succeeds.
+  const file = await command(
+    'table-grow.wasm',
+    `(table 1 funcref)
+     (func (export "_start")
+       (call $exit (i32.add (i32.const 100)
+         (i32.eq (i32.const -1) (table.grow (ref.null func) (i32.const 1000000))))))`,
+  );
+  const { code } = await runSkiff(['run', file]).done;
+  assert.equal(code, 101);
+});
+
+test('a wasm bomb: more functions than the engine allows is refused with the reason', async () => {
+  const count = 1_000_001;
+  const section = (id: number, payload: number[]) => [id, ...encodeLeb(payload.length), ...payload];
+  const exportName = [...new TextEncoder().encode('_start')];
+  const bytes = Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+    ...section(1, [1, 0x60, 0, 0]), // one type: [] -> []
+    ...section(3, [...encodeLeb(count), ...new Array<number>(count).fill(0)]),
+    ...section(7, [1, exportName.length, ...exportName, 0, 0]),
+    ...section(10, [...encodeLeb(count), ...new Array<number[]>(count).fill([2, 0, 0x0b]).flat()]),
+  ]);
+  const stderr = await runFails([scratchFile('function-bomb.wasm', bytes)]);
+  assert.match(stderr, /function-bomb\.wasm: .*functions count of 1000001 exceeds internal limit of 1000000/);
+});
+
+test('a wasm bomb: a memory declaring 4 GiB to start is refused under --max-memory', async () => {
+  const file = scratchFile(
+    'memory-bomb.wasm',
+    await parse('(module (memory (export "memory") 65536) (func (export "_start")))'),
+  );
+  const stderr = await runFails(['--max-memory', '64MiB', file]);
+  assert.match(
+    stderr,
+    /memory-bomb\.wasm: it needs 4096 MiB of memory to start, more than the limit of 64 MiB/,
+  );
 });

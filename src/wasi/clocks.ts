@@ -4,12 +4,19 @@ import { Pollable } from './io/poll.ts';
 
 const monotonicNow = (): bigint => process.hrtime.bigint();
 
-/** `stopped` ends every wait of the instance (it is being disposed): a sleeping guest must not outlive it. */
+/**
+ * `stopped` makes every timer of the instance ready at once (it is being disposed), so a sleeping
+ * guest wakes, reaches its next check and traps instead of outliving its instance. Waking it by an
+ * error instead would leave it suspended for good: jco's glue never settles a call whose
+ * `pollable.block` rejected.
+ */
 function pollableAt(deadline: bigint, stopped: AbortSignal): Pollable {
   return new Pollable({
-    isReady: () => monotonicNow() >= deadline,
+    isReady: () => stopped.aborted || monotonicNow() >= deadline,
     whenReady: () =>
-      sleep(Math.max(0, Math.ceil(Number(deadline - monotonicNow()) / 1e6)), undefined, { signal: stopped }),
+      sleep(Math.max(0, Math.ceil(Number(deadline - monotonicNow()) / 1e6)), undefined, {
+        signal: stopped,
+      }).catch(() => {}),
   });
 }
 

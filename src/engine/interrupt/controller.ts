@@ -51,6 +51,11 @@ export class InterruptController {
     return slot;
   }
 
+  /** Instances alive on this thread (each holds a slot until it is disposed and has unwound). */
+  get liveInstances(): number {
+    return Atomics.load(this.#control, SLOTS_IN_USE) - this.#free.length;
+  }
+
   release(slot: number): void {
     this.disarm(slot);
     this.#free.push(slot);

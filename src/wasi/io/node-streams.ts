@@ -1,10 +1,24 @@
 /** ByteSources and ByteSinks over Node streams and memory, with backpressure both ways. */
-import { once } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { type ByteSink, type ByteSource, StreamFailure } from './streams.ts';
 
 /** How much a sink accepts before the guest must wait for 'drain'. */
 const SINK_WINDOW = 64 * 1024;
+
+/**
+ * Resolves on the first of `events`, then removes every listener it added: a guest streaming a
+ * long body waits thousands of times on one stream, and each wait must leave nothing behind.
+ */
+function firstOf(emitter: EventEmitter, events: string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const event of events) emitter.off(event, done);
+      resolve();
+    };
+    for (const event of events) emitter.on(event, done);
+  });
+}
 
 /** Reads a Node Readable in paused mode, so an unread body is never pulled into memory. */
 export function readableSource(
@@ -51,9 +65,7 @@ export function readableSource(
       stream.destroyed,
     async whenReadable() {
       if (leftover || stream.readableLength > 0 || ended || failure || stream.destroyed) return;
-      await Promise.race([once(stream, 'readable'), once(stream, 'end'), once(stream, 'close')]).catch(
-        () => {},
-      );
+      await firstOf(stream, ['readable', 'end', 'close', 'error']);
     },
     close() {
       leftover = undefined;
@@ -81,7 +93,7 @@ export function writableSink(
     },
     async whenWritable() {
       if (!stream.writableNeedDrain || failure || stream.destroyed) return;
-      await Promise.race([once(stream, 'drain'), once(stream, 'close')]).catch(() => {});
+      await firstOf(stream, ['drain', 'close', 'error']);
     },
   };
 }

@@ -207,7 +207,7 @@ export class Component {
       if (!module) throw new Error(`transpiled glue asked for unknown core module ${name}`);
       return module;
     };
-    const controller = interruptController();
+    const deadline = new GuestDeadline(interruptController());
     const coreInstances: WebAssembly.Instance[] = [];
     const instantiateCore: InstantiateCore = async (module, coreImports) => {
       const memories: Record<string, WebAssembly.Memory> = {};
@@ -217,20 +217,17 @@ export class Component {
       const instance = await WebAssembly.instantiate(module, {
         ...withPreview1ExitStatus(coreImports),
         [HOST_MEMORY]: memories,
-        [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: controller.flagMemory },
+        [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: deadline.flagMemory },
       });
       coreInstances.push(instance);
       return instance;
     };
-    const slot = controller.allocate();
     try {
       const exports = await this.#glue.instantiate(getCoreModule, imports, instantiateCore);
-      // The slot is set before the snapshot, so a reset keeps it.
-      const deadline = new GuestDeadline(controller, slot, coreInstances);
       const state = new InstanceState(coreInstances);
       return { exports, deadline, reset: () => state.restore(), dispose: () => deadline.release() };
     } catch (e) {
-      controller.release(slot);
+      deadline.release();
       throw e;
     }
   }

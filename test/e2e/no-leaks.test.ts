@@ -64,8 +64,11 @@ function abortedStream(): Promise<void> {
 }
 
 async function settled() {
-  // Pools shrink back to their pre-warmed size after a second idle; abandoned guests unwind.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Pools shrink back to their pre-warmed size after a second idle, and abandoned guests unwind:
+  // give that up to 10 s (a leak stays put however long one waits).
+  const until = performance.now() + 10_000;
+  do await new Promise((r) => setTimeout(r, 250));
+  while (interruptController().liveInstances > DEFAULT_FRESH.prewarm && performance.now() < until);
   for (let i = 0; i < 3; i++) {
     gc();
     await new Promise((r) => setImmediate(r));

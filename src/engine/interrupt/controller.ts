@@ -1,41 +1,56 @@
 /**
- * Deadlines for guests on this thread. Each live instance holds a slot; arming the slot for a
- * request gives it a new ticket and a deadline. When the deadline passes, the watchdog thread (or
- * this thread, if it is free to notice first) writes the ticket into the slot of the flag memory
- * that every interruptible module imports, and the guest traps at its next loop header or call.
- * A stale write (an old ticket) never matches the instance's current ticket, so it stops nothing.
+ * Deadlines for guests on this thread. Each live component instance has a flag word (the first
+ * Int32 of its own shared flag memory, which every core module of the instance imports) and a
+ * slot in this thread's deadline table:
  *
- * Shared layout (all SharedArrayBuffers, one set per thread):
- *   flags     Int32Array over the flag memory (1 page): the ticket to stop, per slot
- *   tickets   Int32Array: the ticket armed in each slot
- *   deadlines Float64Array: ms since the epoch, 0 when disarmed
- *   control   Int32Array: [armed count, stop, slots in use, tick]
+ *   flag word   0 before the first request, then the ticket of the armed request (a multiple
+ *               of 256), and TRIPPED (-1) once stopped: the guest's checks read its low byte,
+ *               non-zero only when tripped, and trap
+ *   tickets     Int32Array per slot: the ticket armed in the slot
+ *   deadlines   Float64Array per slot: ms since the epoch, 0 when disarmed
+ *   control     Int32Array: [armed count, stop, slots in use, tick]
+ *
+ * Tripping is a compare-and-swap from the ticket the deadline belongs to, so a late write for a
+ * request that already ended never stops the next one. The watchdog thread trips guests that keep
+ * this thread busy; this thread trips one it finds past its deadline while it waits on I/O.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 
-const SLOTS = 16_384; // one page of Int32 flags
+const SLOTS = 16_384;
 const TICK_MS = 10;
 const ARMED = 0;
 const STOP = 1;
 const SLOTS_IN_USE = 2;
 const TICK = 3;
+/** Tickets are multiples of 256, so a live ticket's low byte is 0 and only TRIPPED's is not. */
+const TICKET_STEP = 256;
+const MAX_TICKET = 0x7fff_ff00;
+export const TRIPPED = -1;
 
 export class TooManyInstancesError extends Error {
   override name = 'TooManyInstancesError';
 }
 
+/** One shared page per component instance; word 0 is its flag. */
+export function newFlagMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+}
+
+/** What the main thread tells the watchdog about slots (whose flag word to trip). */
+export type WatchdogMessage = { slot: number; flag: Int32Array | undefined };
+
 export class InterruptController {
-  readonly flagMemory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-  readonly #flags = new Int32Array(this.flagMemory.buffer);
   readonly #tickets = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
   readonly #deadlines = new Float64Array(new SharedArrayBuffer(SLOTS * 8));
   readonly #control = new Int32Array(new SharedArrayBuffer(4 * 4));
   readonly #free: number[] = [];
-  #nextTicket = 1;
+  readonly #flags: Array<Int32Array | undefined> = [];
+  readonly #channel = new MessageChannel();
+  #nextTicket = TICKET_STEP;
   #watchdog: Worker | undefined;
 
-  /** A slot for a new instance; its flag is clear. */
-  allocate(): number {
+  /** A slot for a new instance whose flag word is `flag`. */
+  allocate(flag: Int32Array): number {
     let slot = this.#free.pop();
     if (slot === undefined) {
       slot = Atomics.load(this.#control, SLOTS_IN_USE);
@@ -46,8 +61,8 @@ export class InterruptController {
       }
       Atomics.store(this.#control, SLOTS_IN_USE, slot + 1);
     }
-    Atomics.store(this.#tickets, slot, 0);
-    Atomics.store(this.#flags, slot, 0);
+    this.#flags[slot] = flag;
+    this.#tell({ slot, flag });
     return slot;
   }
 
@@ -58,15 +73,18 @@ export class InterruptController {
 
   release(slot: number): void {
     this.disarm(slot);
+    this.#flags[slot] = undefined;
+    this.#tell({ slot, flag: undefined });
     this.#free.push(slot);
   }
 
-  /** Starts a deadline `ms` from now; returns the ticket the guest must carry. */
+  /** Starts a deadline `ms` from now for the call about to be made; returns its ticket. */
   arm(slot: number, ms: number): number {
     const ticket = this.#nextTicket;
-    this.#nextTicket = ticket >= 0x7fff_ffff ? 1 : ticket + 1;
+    this.#nextTicket = ticket >= MAX_TICKET ? TICKET_STEP : ticket + TICKET_STEP;
     this.#ensureWatchdog();
     const wasArmed = this.#deadlines[slot] !== 0;
+    Atomics.store(this.#flags[slot] as Int32Array, 0, ticket);
     // Deadline before ticket: the watchdog reads the ticket on both sides of the deadline.
     this.#deadlines[slot] = performance.timeOrigin + performance.now() + ms;
     Atomics.store(this.#tickets, slot, ticket);
@@ -80,36 +98,45 @@ export class InterruptController {
     Atomics.sub(this.#control, ARMED, 1);
   }
 
-  /** Stops the guest holding `ticket` at its next check, whatever its deadline. */
+  /** Stops the guest holding `ticket` at its next check (a no-op if that request is over). */
   trip(slot: number, ticket: number): void {
-    Atomics.store(this.#flags, slot, ticket);
+    const flag = this.#flags[slot];
+    if (flag) Atomics.compareExchange(flag, 0, ticket, TRIPPED);
   }
 
-  tripped(slot: number, ticket: number): boolean {
-    return Atomics.load(this.#flags, slot) === ticket;
+  tripped(slot: number): boolean {
+    const flag = this.#flags[slot];
+    return flag !== undefined && Atomics.load(flag, 0) === TRIPPED;
+  }
+
+  #tell(message: WatchdogMessage): void {
+    if (this.#watchdog) this.#channel.port1.postMessage(message);
   }
 
   #ensureWatchdog(): void {
     if (this.#watchdog) return;
     Atomics.store(this.#control, STOP, 0);
+    const flags = this.#flags.flatMap((flag, slot) => (flag ? [{ slot, flag }] : []));
     this.#watchdog = new Worker(new URL('./watchdog-thread.ts', import.meta.url), {
       workerData: {
         control: this.#control,
         deadlines: this.#deadlines,
         tickets: this.#tickets,
-        flags: this.#flags,
+        flags,
+        port: this.#channel.port2,
         tickMs: TICK_MS,
       },
+      transferList: [this.#channel.port2],
     });
     // The watchdog never keeps the process alive; it dies with it.
     this.#watchdog.unref();
+    this.#channel.port1.unref();
   }
 
   /** Stops the watchdog thread (tests; a process that exits needs nothing). */
   async close(): Promise<void> {
     const watchdog = this.#watchdog;
     if (!watchdog) return;
-    this.#watchdog = undefined;
     Atomics.store(this.#control, STOP, 1);
     Atomics.notify(this.#control, ARMED);
     Atomics.notify(this.#control, TICK);
@@ -119,7 +146,7 @@ export class InterruptController {
 
 let forThisThread: InterruptController | undefined;
 
-/** The controller of the current thread (its flag memory is what every module here imports). */
+/** The controller of the current thread. */
 export function interruptController(): InterruptController {
   forThisThread ??= new InterruptController();
   return forThisThread;

@@ -1,33 +1,23 @@
-/**
- * The deadline of one component instance: its slot in the thread's flag memory, and the ticket
- * globals of each of its core instances (all of them check the same slot).
- */
-import type { InterruptController } from './controller.ts';
-import { NO_TICKET, SLOT_EXPORT, TICKET_EXPORT } from './instrument.ts';
+/** The deadline of one component instance: its flag memory and its slot in the thread's table. */
+import { type InterruptController, newFlagMemory } from './controller.ts';
 
 export class GuestDeadline {
+  /** Imported by every core module of the instance as `skiff:interrupt` / `flags`. */
+  readonly flagMemory = newFlagMemory();
   readonly #controller: InterruptController;
   readonly #slot: number;
-  readonly #ticketGlobals: WebAssembly.Global[] = [];
-  #ticket = NO_TICKET;
+  #ticket = 0;
   /** A call abandoned at its deadline whose guest has not unwound yet. */
   #abandoned: Promise<unknown> | undefined;
 
-  constructor(controller: InterruptController, slot: number, instances: WebAssembly.Instance[]) {
+  constructor(controller: InterruptController) {
     this.#controller = controller;
-    this.#slot = slot;
-    for (const instance of instances) {
-      const slotGlobal = instance.exports[SLOT_EXPORT];
-      const ticketGlobal = instance.exports[TICKET_EXPORT];
-      if (slotGlobal instanceof WebAssembly.Global) slotGlobal.value = slot * 4; // byte offset of an Int32
-      if (ticketGlobal instanceof WebAssembly.Global) this.#ticketGlobals.push(ticketGlobal);
-    }
+    this.#slot = controller.allocate(new Int32Array(this.flagMemory.buffer, 0, 1));
   }
 
   /** Starts a deadline for the call about to be made: past it, the guest traps at its next check. */
   arm(ms: number): void {
     this.#ticket = this.#controller.arm(this.#slot, ms);
-    for (const global of this.#ticketGlobals) global.value = this.#ticket;
   }
 
   disarm(): void {
@@ -36,12 +26,12 @@ export class GuestDeadline {
 
   /** Stops the guest now; one suspended on I/O traps as soon as it runs again. */
   interrupt(): void {
-    if (this.#ticket !== NO_TICKET) this.#controller.trip(this.#slot, this.#ticket);
+    if (this.#ticket !== 0) this.#controller.trip(this.#slot, this.#ticket);
   }
 
-  /** Whether the current deadline has passed (and the guest was, or will be, stopped). */
+  /** Whether the guest was stopped (or will be, at its next check). */
   get expired(): boolean {
-    return this.#ticket !== NO_TICKET && this.#controller.tripped(this.#slot, this.#ticket);
+    return this.#controller.tripped(this.#slot);
   }
 
   /** The caller gave up on `call` (tripped, suspended on I/O): it still has to unwind. */
@@ -50,8 +40,8 @@ export class GuestDeadline {
   }
 
   /**
-   * The instance is gone: its slot can serve another — but only once an abandoned call has
-   * unwound, since a new holder clears the flag, and the old guest must stay tripped until then.
+   * The instance is gone: its slot can serve another — once an abandoned call has unwound, so the
+   * slot's bookkeeping never describes two instances at once.
    */
   release(): void {
     const free = () => this.#controller.release(this.#slot);

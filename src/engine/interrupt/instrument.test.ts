@@ -22,13 +22,12 @@ async function instantiate(bytes: Uint8Array, imports: WebAssembly.Imports = {})
   const memories: Record<string, WebAssembly.Memory> = {};
   for (const { index, descriptor } of hostMemories(rewritten))
     memories[index] = new WebAssembly.Memory(descriptor);
+  const deadline = new GuestDeadline(controller);
   const { instance } = await WebAssembly.instantiate(rewritten as Uint8Array<ArrayBuffer>, {
     ...imports,
     [HOST_MEMORY]: memories,
-    [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: controller.flagMemory },
+    [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: deadline.flagMemory },
   });
-  const slot = controller.allocate();
-  const deadline = new GuestDeadline(controller, slot, [instance]);
   return { instance, exports: instance.exports as unknown as Exports, deadline, memories, rewritten };
 }
 

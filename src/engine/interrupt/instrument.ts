@@ -1,16 +1,16 @@
 /**
  * Makes a core module interruptible. V8 has neither fuel nor epochs, so the check is compiled into
  * the guest: at every loop header, and at the entry of every function that calls another (the only
- * ways code can run unboundedly), it reads the instance's slot in a shared flag memory and traps if
- * the watchdog has written the instance's current ticket there.
+ * ways code can run unboundedly), it reads the instance's flag and traps if the flag is set:
  *
- *   global.get $slot ; i32.atomic.load (flag memory) ; global.get $ticket ; i32.eq ; if unreachable end
+ *   i32.const 0 ; i32.atomic.load8_u (flag memory) ; if unreachable end
  *
- * The flag memory is one per thread and imported. Its index must not shift the module's own
- * memories (V8 keeps memory 0's base in a register; any other index costs a load per access), so
- * memories the module defines become imports the host creates with the same limits, in the same
- * order, and the flag memory comes last. Two globals are appended (appending shifts no index) and
- * exported so the host can set them. Nothing else in the module moves.
+ * The flag memory is one shared page per component instance, imported by each of its core
+ * modules, so the address is a constant (the cheapest check V8 compiles: see BENCHMARKS.md). Its
+ * index must not shift the module's own memories (V8 keeps memory 0's base in a register; any
+ * other index costs a load per access), so memories the module defines become imports the host
+ * creates with the same limits, in the same order, and the flag memory comes last. Nothing else in
+ * the module moves. controller.ts owns what the flag word means.
  */
 import {
   EXTERNAL_KIND,
@@ -27,12 +27,13 @@ import { CALL_OPCODES, OP, readInstruction } from './instructions.ts';
 /** Import module of the memories a module used to define; the field is the memory's index. */
 export const HOST_MEMORY = 'skiff:memory';
 export const FLAG_MEMORY = { module: 'skiff:interrupt', name: 'flags' } as const;
-export const SLOT_EXPORT = 'skiff:interrupt$slot';
-export const TICKET_EXPORT = 'skiff:interrupt$ticket';
-/** A ticket the watchdog never writes, so a new instance runs until it is armed. */
-export const NO_TICKET = -1;
+/**
+ * The check reads the low byte of the flag word, zero while the instance runs (tickets are
+ * multiples of 256) and 0xff once tripped (-1). Offset 0 measured cheaper than the high byte.
+ */
+const FLAG_BYTE = 0;
 
-const SECTION = { import: 2, memory: 5, global: 6, export: 7, code: 10 } as const;
+const SECTION = { import: 2, memory: 5, code: 10 } as const;
 const KIND = EXTERNAL_KIND;
 /** Where each standard section goes in a module (custom sections may sit anywhere). */
 const ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
@@ -68,41 +69,20 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function checkSequence(slotGlobal: number, ticketGlobal: number, flagMemory: number): Uint8Array {
-  const variant = process.env.SKIFF_CHECK ?? 'ticket-atomic';
-  const mem = (align: number) =>
-    flagMemory === 0 ? [align, 0x00] : [align | 0x40, ...encodeLeb(flagMemory), 0x00];
-  if (variant === 'byte-plain')
-    return Uint8Array.from([0x23, ...encodeLeb(slotGlobal), 0x2d, ...mem(0), 0x04, 0x40, 0x00, 0x0b]);
-  if (variant === 'byte-atomic')
-    return Uint8Array.from([0x23, ...encodeLeb(slotGlobal), 0xfe, 0x12, ...mem(0), 0x04, 0x40, 0x00, 0x0b]);
-  if (variant === 'ticket-plain')
-    return Uint8Array.from([
-      0x23,
-      ...encodeLeb(slotGlobal),
-      0x28,
-      ...mem(2),
-      0x23,
-      ...encodeLeb(ticketGlobal),
-      0x46,
-      0x04,
-      0x40,
-      0x00,
-      0x0b,
-    ]);
+function checkSequence(flagMemory: number): Uint8Array {
+  // Bit 6 of the alignment says a memory index follows (multi-memory).
+  const memarg = flagMemory === 0 ? [0x00] : [0x40, ...encodeLeb(flagMemory)];
   return Uint8Array.from([
-    0x23,
-    ...encodeLeb(slotGlobal),
+    0x41,
+    0x00, // i32.const 0
     0xfe,
-    0x10,
-    ...mem(2),
-    0x23,
-    ...encodeLeb(ticketGlobal),
-    0x46,
+    0x12,
+    ...memarg,
+    FLAG_BYTE, // i32.atomic.load8_u offset=0
     0x04,
-    0x40,
-    0x00,
-    0x0b,
+    0x40, // if (empty block type)
+    0x00, // unreachable
+    0x0b, // end
   ]);
 }
 
@@ -149,13 +129,8 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
   const find = (id: number) => list.find((s) => s.id === id);
   const code = find(SECTION.code);
   const importList = readImports(bytes, find(SECTION.import));
-  const imported = {
-    memories: importList.filter((i) => i.kind === KIND.memory).length,
-    globals: importList.filter((i) => i.kind === KIND.global).length,
-  };
+  const importedMemories = importList.filter((i) => i.kind === KIND.memory).length;
   const memories = entriesOf(bytes, find(SECTION.memory));
-  const globals = entriesOf(bytes, find(SECTION.global));
-  const exportsOf = entriesOf(bytes, find(SECTION.export));
 
   // Defined memories become imports, keeping their indices; the flag memory follows them.
   const imports = entriesOf(bytes, find(SECTION.import));
@@ -166,12 +141,12 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
     readLimits(mr);
     added.push(
       ...nameBytes(HOST_MEMORY),
-      ...nameBytes(String(imported.memories + i)),
+      ...nameBytes(String(importedMemories + i)),
       KIND.memory,
       ...memories.entries.subarray(start, mr.offset),
     );
   }
-  const flagMemory = imported.memories + memories.count;
+  const flagMemory = importedMemories + memories.count;
   // shared, minimum 1 page, maximum 1 page
   added.push(...nameBytes(FLAG_MEMORY.module), ...nameBytes(FLAG_MEMORY.name), KIND.memory, 0x03, 1, 1);
   const importSection = section(
@@ -179,43 +154,11 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
     vec(imports.count + memories.count + 1, [...imports.entries, ...added]),
   );
 
-  const slotGlobal = imported.globals + globals.count;
-  const ticketGlobal = slotGlobal + 1;
-  const i32Mutable = [0x7f, 0x01];
-  const globalSection = section(
-    SECTION.global,
-    vec(globals.count + 2, [
-      ...globals.entries,
-      ...i32Mutable,
-      0x41,
-      0x00,
-      0x0b, // slot: i32.const 0
-      ...i32Mutable,
-      0x41,
-      0x7f,
-      0x0b, // ticket: i32.const -1 (NO_TICKET)
-    ]),
-  );
-  const exportSection = section(
-    SECTION.export,
-    vec(exportsOf.count + 2, [
-      ...exportsOf.entries,
-      ...nameBytes(SLOT_EXPORT),
-      KIND.global,
-      ...encodeLeb(slotGlobal),
-      ...nameBytes(TICKET_EXPORT),
-      KIND.global,
-      ...encodeLeb(ticketGlobal),
-    ]),
-  );
-  const codeSection =
-    code && instrumentCode(bytes, code, checkSequence(slotGlobal, ticketGlobal, flagMemory));
+  const codeSection = code && instrumentCode(bytes, code, checkSequence(flagMemory));
 
   const replaced = new Map<number, Uint8Array | null>([
     [SECTION.import, importSection],
     [SECTION.memory, null],
-    [SECTION.global, globalSection],
-    [SECTION.export, exportSection],
   ]);
   if (codeSection) replaced.set(SECTION.code, codeSection);
   const pending = new Map(replaced);

@@ -1,25 +1,35 @@
 /**
  * The watchdog: a thread of its own, because the thread it guards may be stuck in a guest's loop
- * and run no timers. Every tick it looks at the armed slots and, for each whose deadline has
- * passed, writes the slot's ticket into the flag memory; the guest traps at its next check.
- * Started by controller.ts, which documents the shared layout.
+ * and run no timers. Every tick it takes in which slots hold which flag word, then trips each armed
+ * slot whose deadline has passed; the guest traps at its next check. controller.ts documents the
+ * shared layout.
  */
-import { workerData } from 'node:worker_threads';
+import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { WatchdogMessage } from './controller.ts';
 
-const { control, deadlines, tickets, flags, tickMs } = workerData as {
+const { control, deadlines, tickets, flags, port, tickMs } = workerData as {
   control: Int32Array;
   deadlines: Float64Array;
   tickets: Int32Array;
-  flags: Int32Array;
+  flags: WatchdogMessage[];
+  port: MessagePort;
   tickMs: number;
 };
 const ARMED = 0;
 const STOP = 1;
 const SLOTS_IN_USE = 2;
 const TICK = 3;
+const TRIPPED = -1;
+
+const flagOf: Array<Int32Array | undefined> = [];
+for (const { slot, flag } of flags) flagOf[slot] = flag;
 
 for (;;) {
   if (Atomics.load(control, STOP) !== 0) break;
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+    const { slot, flag } = m.message as WatchdogMessage;
+    flagOf[slot] = flag;
+  }
   if (Atomics.load(control, ARMED) === 0) {
     Atomics.wait(control, ARMED, 0);
     continue;
@@ -32,7 +42,8 @@ for (;;) {
     // The ticket is read on both sides of the deadline: if the slot was re-armed in between, the
     // deadline may be the new request's, so leave it for the next tick.
     if (deadline === 0 || now < deadline || Atomics.load(tickets, slot) !== ticket) continue;
-    Atomics.store(flags, slot, ticket);
+    const flag = flagOf[slot];
+    if (flag) Atomics.compareExchange(flag, 0, ticket, TRIPPED);
   }
   Atomics.wait(control, TICK, 0, tickMs);
 }

@@ -1,8 +1,12 @@
 /** Limits that protect the host: load shedding and memory caps. */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { test } from 'node:test';
-import { runSkiff, startSkiffUp } from '../support/skiff-process.ts';
+import { appFromComponent } from '../../src/manifest/load.ts';
+import { startHttpServer } from '../../src/triggers/http/server.ts';
+import { runSkiff, startSkiffUp, TEST_CACHE_DIR } from '../support/skiff-process.ts';
 
 test('--max-concurrent: requests beyond the limit get 503 with Retry-After instead of queuing', async () => {
   const skiff = await startSkiffUp([
@@ -166,6 +170,91 @@ test('a request head over 16 KiB gets 431', async () => {
     assert.equal(res.status, 431);
     await res.arrayBuffer();
     assert.equal(await (await fetch(`${skiff.url}/`)).text(), 'hello from rust\n');
+  } finally {
+    await skiff.stop();
+  }
+});
+
+test('--host-max-concurrent: requests beyond the server-wide limit get 503, whichever component they are for', async () => {
+  const skiff = await startSkiffUp([
+    '--component',
+    'fixtures/rust/sleep/sleep.wasm',
+    '--host-max-concurrent',
+    '2',
+  ]);
+  try {
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        fetch(`${skiff.url}/?ms=500`).then(async (r) => ({ status: r.status, body: await r.text() })),
+      ),
+    );
+    assert.equal(answers.filter((a) => a.status === 200).length, 2, JSON.stringify(answers));
+    for (const a of answers.filter((a) => a.status === 503)) {
+      assert.equal(a.body, 'Service Unavailable: the server is handling 2 requests, its limit\n');
+    }
+  } finally {
+    await skiff.stop();
+  }
+});
+
+test('a slow client (slowloris) that never finishes its head is cut off at the head timeout', async () => {
+  const app = appFromComponent({
+    source: 'fixtures/rust/hello/hello.wasm',
+    route: undefined,
+    environment: {},
+    files: [],
+    allowedOutboundHosts: [],
+  });
+  const silent = { info() {}, warn() {}, error() {}, guest() {}, trap() {} };
+  const server = await startHttpServer(app, {
+    host: '127.0.0.1',
+    port: 0,
+    log: silent,
+    cacheDir: TEST_CACHE_DIR,
+    headersTimeoutMs: 500,
+  });
+  try {
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    const started = performance.now();
+    // A head that never ends: one header line, then a byte every 100 ms.
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    const drip = setInterval(() => socket.write('X'), 100);
+    let answer = '';
+    socket.on('data', (d: Buffer) => {
+      answer += d;
+    });
+    await once(socket, 'close');
+    clearInterval(drip);
+    const took = performance.now() - started;
+    assert.match(answer, /^HTTP\/1\.1 408 Request Timeout/);
+    assert.ok(took >= 450 && took < 2500, `cut off after ${took} ms`);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a client trickling its body keeps a guest no longer than its timeout: the response is cut there', async () => {
+  // The echo guest sends its head at once and streams the body back as it arrives, so at the
+  // deadline the only honest signal left is a cut connection (a guest still before its head gets 504).
+  const skiff = await startSkiffUp(['--component', 'fixtures/rust/echo/echo.wasm', '--timeout', '500ms']);
+  try {
+    const started = performance.now();
+    const outcome = await new Promise<{ status?: number; complete: boolean }>((resolve, reject) => {
+      const req = request(`${skiff.url}/`, { method: 'POST' }, (res) => {
+        res.resume();
+        res.on('close', () => resolve({ status: res.statusCode, complete: res.complete }));
+      });
+      req.on('error', () => {});
+      const drip = setInterval(() => req.write('x'), 100);
+      req.on('close', () => clearInterval(drip));
+      setTimeout(() => reject(new Error('the response was never cut')), 10_000).unref();
+    });
+    const took = performance.now() - started;
+    assert.deepEqual(outcome, { status: 200, complete: false });
+    assert.ok(took >= 450 && took < 2500, `cut after ${took} ms`);
+    assert.match(skiff.stderr(), /did not finish within its timeout of 500ms; stopped while waiting on I\/O/);
   } finally {
     await skiff.stop();
   }

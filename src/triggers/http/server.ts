@@ -36,6 +36,10 @@ export interface HttpServerOptions {
   maxBodyBytes?: number | undefined;
   /** Overrides every component's manifest lifecycle (`skiff up --lifecycle`). */
   lifecycle?: LifecycleSpec | undefined;
+  /** A client must send its whole request head within this (slowloris); default 10 s. */
+  headersTimeoutMs?: number | undefined;
+  /** …and its whole request within this; default 120 s. */
+  requestTimeoutMs?: number | undefined;
 }
 
 export interface RunningHttpServer {
@@ -130,10 +134,14 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
   const hostMaxConcurrent = options.hostMaxConcurrent ?? DEFAULT_HOST_MAX_CONCURRENT;
   let hostInFlight = 0;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   const server = createServer(
     {
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
+      headersTimeout,
+      requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      // Node checks these timeouts every 30 s by default, which lets a slow client hold a
+      // connection three times longer than the limit says.
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
       maxHeaderSize: MAX_HEADER_BYTES,
     },
     (req, res) => {

@@ -5,7 +5,7 @@
  * at loop headers and calls never fires: what is left is its cost.
  */
 import { readFileSync } from 'node:fs';
-import { hostMemories, makeInterruptible } from '../../src/engine/interrupt/instrument.ts';
+import { createHostMemory, hostMemories, makeInterruptible } from '../../src/engine/interrupt/instrument.ts';
 
 export type Kernel = (arg: number) => number;
 
@@ -33,7 +33,7 @@ export async function loadKernels(file: string, imports: WebAssembly.Imports = {
   const plain = new Uint8Array(readFileSync(file));
   const interruptible = makeInterruptible(plain);
   const memories = Object.fromEntries(
-    hostMemories(interruptible).map(({ index, descriptor }) => [index, new WebAssembly.Memory(descriptor)]),
+    hostMemories(interruptible).map((memory) => [memory.index, createHostMemory(memory)]),
   );
   const flags = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
   return {

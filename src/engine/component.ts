@@ -12,7 +12,13 @@ import { InstanceState } from './instance-state.ts';
 import { interruptController } from './interrupt/controller.ts';
 import { GuestDeadline } from './interrupt/guest-deadline.ts';
 import { UnsupportedInstructionError } from './interrupt/instructions.ts';
-import { FLAG_MEMORY, HOST_MEMORY, type HostMemory, hostMemories } from './interrupt/instrument.ts';
+import {
+  createHostMemory,
+  FLAG_MEMORY,
+  HOST_MEMORY,
+  type HostMemory,
+  hostMemories,
+} from './interrupt/instrument.ts';
 import { limitMemory, MemoryLimitError, WASM_PAGE } from './limit-memory.ts';
 import { TableLimitError } from './limit-tables.ts';
 import { defaultCacheDir, type TranspiledComponent, transpileCached } from './transpile-cache.ts';
@@ -211,9 +217,8 @@ export class Component {
     const coreInstances: WebAssembly.Instance[] = [];
     const instantiateCore: InstantiateCore = async (module, coreImports) => {
       const memories: Record<string, WebAssembly.Memory> = {};
-      for (const { index, descriptor } of this.#memories.get(module) ?? []) {
-        memories[index] = new WebAssembly.Memory(descriptor);
-      }
+      for (const memory of this.#memories.get(module) ?? [])
+        memories[memory.index] = createHostMemory(memory);
       const instance = await WebAssembly.instantiate(module, {
         ...withPreview1ExitStatus(coreImports),
         [HOST_MEMORY]: memories,

@@ -9,7 +9,7 @@ import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { InterruptController } from './controller.ts';
 import { GuestDeadline } from './guest-deadline.ts';
 import { UnsupportedInstructionError } from './instructions.ts';
-import { FLAG_MEMORY, HOST_MEMORY, hostMemories, makeInterruptible } from './instrument.ts';
+import { createHostMemory, FLAG_MEMORY, HOST_MEMORY, hostMemories, makeInterruptible } from './instrument.ts';
 
 const controller = new InterruptController();
 after(() => controller.close());
@@ -20,8 +20,7 @@ type Exports = Record<string, (...args: number[]) => number>;
 async function instantiate(bytes: Uint8Array, imports: WebAssembly.Imports = {}) {
   const rewritten = makeInterruptible(bytes);
   const memories: Record<string, WebAssembly.Memory> = {};
-  for (const { index, descriptor } of hostMemories(rewritten))
-    memories[index] = new WebAssembly.Memory(descriptor);
+  for (const memory of hostMemories(rewritten)) memories[memory.index] = createHostMemory(memory);
   const deadline = new GuestDeadline(controller);
   const { instance } = await WebAssembly.instantiate(rewritten as Uint8Array<ArrayBuffer>, {
     ...imports,
@@ -93,6 +92,15 @@ describe('makeInterruptible', () => {
     const { exports, memories } = await instantiate(bytes, { env: { shared } });
     assert.equal(exports.read?.(3, 8), 40 + 'o'.charCodeAt(0));
     assert.equal((memories['1'] as WebAssembly.Memory).buffer.byteLength, 2 * 65536);
+  });
+
+  test('a 64-bit memory is created with the same limits', async () => {
+    const bytes = await parse(`(module (memory i64 2 5)
+      (func (export "size") (result i64) (memory.size))
+      (func (export "peek") (param i64) (result i32) (i32.load8_u (local.get 0))))`);
+    const { instance } = await instantiate(bytes);
+    assert.equal((instance.exports.size as () => bigint)(), 2n);
+    assert.equal((instance.exports.peek as (at: bigint) => number)(70_000n), 0);
   });
 
   test('a module without code or memory still links', async () => {

@@ -207,3 +207,11 @@ export function hostMemories(bytes: Uint8Array): HostMemory[] {
     return [{ index: name, descriptor }];
   });
 }
+
+/** Creates one of those memories; 64-bit memories take their sizes as BigInts. */
+export function createHostMemory({ descriptor }: HostMemory): WebAssembly.Memory {
+  if (descriptor.address !== 'i64') return new WebAssembly.Memory(descriptor);
+  const { initial, maximum } = descriptor;
+  const sizes = { initial: BigInt(initial), ...(maximum !== undefined && { maximum: BigInt(maximum) }) };
+  return new WebAssembly.Memory({ ...descriptor, ...sizes } as unknown as WebAssembly.MemoryDescriptor);
+}

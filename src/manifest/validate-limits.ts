@@ -28,8 +28,23 @@ export function validateLimits(
   spot: string,
 ): ComponentLimits | undefined {
   const problemsBefore = checker.problems.length;
-  const timeoutMs = timeout(checker, component, componentPath, spot);
-  const maxMemoryBytes = maxMemory(checker, component, componentPath, spot);
+  const at = { checker, component, componentPath, spot };
+  const timeoutMs = quantity(at, {
+    key: 'timeout',
+    kind: 'a duration string like "30s"',
+    form: `${DURATION_FORM}, in quotes: timeout = "30s"`,
+    guess: timeoutGuess,
+    problem: timeoutProblem,
+    parse: parseDuration,
+  });
+  const maxMemoryBytes = quantity(at, {
+    key: 'max_memory',
+    kind: 'a size string like "64MiB"',
+    form: `${SIZE_FORM}, in quotes: max_memory = "64MiB"`,
+    guess: sizeGuess,
+    problem: maxMemoryProblem,
+    parse: parseSize,
+  });
   const maxConcurrent = checker.integer(component, 'max_concurrent', componentPath, spot, {
     ...COMPONENT_LIMITS.maxConcurrent,
     example: 100,
@@ -43,32 +58,42 @@ export function validateLimits(
   return Object.keys(limits).length > 0 ? limits : undefined;
 }
 
-function timeout(
-  checker: ManifestChecker,
-  component: Table,
-  componentPath: KeyPath,
-  spot: string,
+/** A key whose value is a quantity written as a string with a unit (`timeout`, `max_memory`). */
+interface QuantityKey {
+  key: 'timeout' | 'max_memory';
+  /** What the value must be, e.g. `a duration string like "30s"`. */
+  kind: string;
+  /** How to write one, for a value that is not even a string. */
+  form: string;
+  /** A bare number as the value it most likely means. */
+  guess: (value: number) => { text: string; meant: string } | undefined;
+  problem: (text: string) => { message: string; hint: string } | undefined;
+  parse: (text: string) => number | undefined;
+}
+
+function quantity(
+  at: { checker: ManifestChecker; component: Table; componentPath: KeyPath; spot: string },
+  { key, kind, form, guess, problem, parse }: QuantityKey,
 ): number | undefined {
-  const value = component.timeout;
+  const { checker, spot } = at;
+  const value = at.component[key];
   if (value === undefined) return undefined;
-  const where = [...componentPath, 'timeout'];
+  const where = [...at.componentPath, key];
   if (typeof value !== 'string') {
-    const guess = typeof value === 'number' ? timeoutGuess(value) : undefined;
+    const meant = typeof value === 'number' ? guess(value) : undefined;
     checker.report(
       where,
-      `"timeout" in ${spot} must be a duration string like "30s", got ${describeValue(value)}`,
-      guess
-        ? `write timeout = "${guess.text}" if you meant ${guess.meant}`
-        : `${DURATION_FORM}, in quotes: timeout = "30s"`,
+      `"${key}" in ${spot} must be ${kind}, got ${describeValue(value)}`,
+      meant ? `write ${key} = "${meant.text}" if you meant ${meant.meant}` : form,
     );
     return undefined;
   }
-  const problem = timeoutProblem(value);
-  if (problem) {
-    checker.report(where, `invalid timeout in ${spot}: ${problem.message}`, problem.hint);
+  const wrong = problem(value);
+  if (wrong) {
+    checker.report(where, `invalid ${key} in ${spot}: ${wrong.message}`, wrong.hint);
     return undefined;
   }
-  return parseDuration(value);
+  return parse(value);
 }
 
 /** Why `text` is not a valid timeout (a duration from 1ms to 1 hour), with what to write instead. */
@@ -97,34 +122,6 @@ export function timeoutProblem(text: string): { message: string; hint: string } 
       hint: `write "${formatDuration(max)}" or shorter`,
     };
   return undefined;
-}
-
-function maxMemory(
-  checker: ManifestChecker,
-  component: Table,
-  componentPath: KeyPath,
-  spot: string,
-): number | undefined {
-  const value = component.max_memory;
-  if (value === undefined) return undefined;
-  const where = [...componentPath, 'max_memory'];
-  if (typeof value !== 'string') {
-    const guess = typeof value === 'number' ? sizeGuess(value) : undefined;
-    checker.report(
-      where,
-      `"max_memory" in ${spot} must be a size string like "64MiB", got ${describeValue(value)}`,
-      guess
-        ? `write max_memory = "${guess.text}" if you meant ${guess.meant}`
-        : `${SIZE_FORM}, in quotes: max_memory = "64MiB"`,
-    );
-    return undefined;
-  }
-  const problem = maxMemoryProblem(value);
-  if (problem) {
-    checker.report(where, `invalid max_memory in ${spot}: ${problem.message}`, problem.hint);
-    return undefined;
-  }
-  return parseSize(value);
 }
 
 /** A number without a unit as the timeout it most likely means: seconds, when that is within bounds. */

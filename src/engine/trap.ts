@@ -1,9 +1,16 @@
 /** Describes a guest trap for a log: the error, then only the guest's own (wasm) frames. */
 export function describeTrap(error: unknown, indent = ''): string {
   if (!(error instanceof Error)) return `${indent}${String(error)}`;
-  const header = `${indent}${error.name}: ${error.message}`;
+  const header = `${indent}${error.name}: ${error.message}${explanation(error)}`;
   const backtrace = guestBacktrace(error, indent);
   return backtrace ? `${header}\n${backtrace}` : `${header}\n${error.stack ?? ''}`;
+}
+
+/** V8's words for a trap, in the guest's terms where they differ. */
+function explanation(error: Error): string {
+  if (error instanceof RangeError && /call stack size/.test(error.message))
+    return ' (a stack overflow: the guest recursed too deeply)';
+  return '';
 }
 
 /** `guest backtrace:` and the wasm frames of `error`'s stack; empty when there are none. */

@@ -186,3 +186,17 @@ test('a wasm bomb: a memory declaring 4 GiB to start is refused under --max-memo
     /memory-bomb\.wasm: it needs 4096 MiB of memory to start, more than the limit of 64 MiB/,
   );
 });
+
+test('unbounded recursion on the engine stack: exit 134 and a message that says it is a stack overflow', async () => {
+  const file = await command(
+    'recurse.wasm',
+    `(func $deeper (param i32) (result i32) (i32.add (call $deeper (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+     (func (export "_start") (drop (call $deeper (i32.const 0))))`,
+  );
+  const { code, stderr } = await runSkiff(['run', file]).done;
+  assert.equal(code, 134);
+  assert.match(
+    stderr,
+    /recurse\.wasm trapped:\nRangeError: Maximum call stack size exceeded \(a stack overflow: the guest recursed too deeply\)\nguest backtrace:\n {2}at deeper /,
+  );
+});

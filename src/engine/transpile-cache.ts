@@ -15,7 +15,7 @@ import { makeInterruptible } from './interrupt/instrument.ts';
 import { limitTables } from './limit-tables.ts';
 
 /** Bump when the options below change, so old cache entries are not reused. */
-const CACHE_FORMAT = 'skiff-transpile-6';
+const CACHE_FORMAT = 'skiff-transpile-7';
 
 export const ASYNC_IMPORTS = [
   'wasi:io/poll#poll',

@@ -168,6 +168,22 @@ describe('deadlines', () => {
     deadline.disarm();
   });
 
+  test('the watchdog stops endless chains of calls without loops: mutual tail calls, direct and indirect', async () => {
+    const { exports, deadline } = await instantiate(
+      await parse(`(module
+        (table 1 funcref)
+        (elem (i32.const 0) $ping-indirect)
+        (func $ping (export "ping") (return_call $pong))
+        (func $pong (return_call $ping))
+        (func $ping-indirect (export "ping-indirect") (return_call_indirect (i32.const 0))))`),
+    );
+    for (const name of ['ping', 'ping-indirect']) {
+      deadline.arm(100);
+      assert.throws(() => exports[name]?.(), /unreachable/, name);
+      deadline.disarm();
+    }
+  });
+
   test('an armed instance runs normally before its deadline, and a re-armed one is not stopped by the old ticket', async () => {
     const { exports, deadline } = await instantiate(await parse(COMPUTE));
     deadline.arm(60_000);

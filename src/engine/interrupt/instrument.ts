@@ -1,7 +1,8 @@
 /**
  * Makes a core module interruptible. V8 has neither fuel nor epochs, so the check is compiled into
- * the guest: at every loop header, and at the entry of every function that calls another (the only
- * ways code can run unboundedly), it reads the instance's flag and traps if the flag is set:
+ * the guest: at every loop header, and at the entry of every function that may take part in an
+ * endless chain of calls (call-graph.ts) — the only ways code can run unboundedly — it reads the
+ * instance's flag and traps if the flag is set:
  *
  *   i32.const 0 ; i32.atomic.load8_u (flag memory) ; if unreachable end
  *
@@ -22,6 +23,7 @@ import {
   sections,
   skipValueType,
 } from '../wasm-binary.ts';
+import { needsEntryCheck } from './call-graph.ts';
 import { CALL_OPCODES, OP, readInstruction } from './instructions.ts';
 
 /** Import module of the memories a module used to define; the field is the memory's index. */
@@ -86,13 +88,23 @@ function checkSequence(flagMemory: number): Uint8Array {
   ]);
 }
 
-/** Every function body, with checks at its entry (if it calls) and after each loop header. */
-function instrumentCode(bytes: Uint8Array, code: Section, check: Uint8Array): Uint8Array {
+/** What the rewrite needs of one function body. */
+interface FunctionScan {
+  bodyStart: number;
+  localsEnd: number;
+  bodyEnd: number;
+  /** Offsets right after each loop header, where a check goes. */
+  loopHeaders: number[];
+  /** Defined functions it calls directly (indices among the defined functions). */
+  callees: number[];
+  /** It makes a call that may lead anywhere: indirect, or to an import. */
+  opaque: boolean;
+}
+
+function scanFunctions(bytes: Uint8Array, code: Section, importedFunctions: number): FunctionScan[] {
   const r = new Reader(bytes, code.payloadStart);
-  const count = r.leb();
-  const parts: Uint8Array[] = [Uint8Array.from(encodeLeb(count))];
-  const pieces: Uint8Array[] = [];
-  for (let f = 0; f < count; f++) {
+  const scans: FunctionScan[] = [];
+  for (let f = 0, count = r.leb(); f < count; f++) {
     const size = r.leb();
     const bodyStart = r.offset;
     const bodyEnd = bodyStart + size;
@@ -100,25 +112,55 @@ function instrumentCode(bytes: Uint8Array, code: Section, check: Uint8Array): Ui
       r.leb();
       skipValueType(r);
     }
-    const localsEnd = r.offset;
-    pieces.length = 0;
-    let calls = false;
-    let from = localsEnd;
+    const scan: FunctionScan = {
+      bodyStart,
+      localsEnd: r.offset,
+      bodyEnd,
+      loopHeaders: [],
+      callees: [],
+      opaque: false,
+    };
     while (r.offset < bodyEnd) {
+      const at = r.offset;
       const op = readInstruction(r);
-      if (op === OP.loop) {
-        pieces.push(bytes.subarray(from, r.offset), check);
-        from = r.offset;
-      } else if (CALL_OPCODES.has(op)) calls = true;
+      if (op === OP.loop) scan.loopHeaders.push(r.offset);
+      else if (op === OP.call || op === OP.returnCall) {
+        const callee = new Reader(bytes, at + 1).leb();
+        if (callee < importedFunctions) scan.opaque = true;
+        else scan.callees.push(callee - importedFunctions);
+      } else if (CALL_OPCODES.has(op)) scan.opaque = true;
     }
     if (r.offset !== bodyEnd) throw new Error(`function ${f}: instructions overrun the body`);
-    pieces.push(bytes.subarray(from, bodyEnd));
-    // A function without calls or loops runs in bounded time: it needs no check.
-    if (calls) pieces.unshift(check);
-    pieces.unshift(bytes.subarray(bodyStart, localsEnd));
+    scans.push(scan);
+  }
+  return scans;
+}
+
+/** Every function body, with a check after each loop header, and at its entry where call-graph.ts says. */
+function instrumentCode(
+  bytes: Uint8Array,
+  code: Section,
+  check: Uint8Array,
+  importedFunctions: number,
+): Uint8Array {
+  const scans = scanFunctions(bytes, code, importedFunctions);
+  const entryChecked = needsEntryCheck(
+    scans.map((s) => s.callees),
+    scans.map((s) => s.opaque),
+  );
+  const parts: Uint8Array[] = [Uint8Array.from(encodeLeb(scans.length))];
+  scans.forEach((scan, f) => {
+    const pieces: Uint8Array[] = [bytes.subarray(scan.bodyStart, scan.localsEnd)];
+    if (entryChecked[f]) pieces.push(check);
+    let from = scan.localsEnd;
+    for (const header of scan.loopHeaders) {
+      pieces.push(bytes.subarray(from, header), check);
+      from = header;
+    }
+    pieces.push(bytes.subarray(from, scan.bodyEnd));
     const bodySize = pieces.reduce((n, p) => n + p.length, 0);
     parts.push(Uint8Array.from(encodeLeb(bodySize)), ...pieces);
-  }
+  });
   const payload = concat(parts);
   return concat([Uint8Array.from([SECTION.code, ...encodeLeb(payload.length)]), payload]);
 }
@@ -154,7 +196,8 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
     vec(imports.count + memories.count + 1, [...imports.entries, ...added]),
   );
 
-  const codeSection = code && instrumentCode(bytes, code, checkSequence(flagMemory));
+  const importedFunctions = importList.filter((i) => i.kind === KIND.func).length;
+  const codeSection = code && instrumentCode(bytes, code, checkSequence(flagMemory), importedFunctions);
 
   const replaced = new Map<number, Uint8Array | null>([
     [SECTION.import, importSection],

@@ -11,6 +11,7 @@ import { prepareGrants } from '../../wasi/imports.ts';
 import { handleRequest } from './handle-request.ts';
 import { type HttpInstance, httpInstanceFactory } from './http-instance.ts';
 import type { HostLog } from './log.ts';
+import { requestTarget } from './request-target.ts';
 import { HEALTH_ROUTE } from './route-pattern.ts';
 import { RouteTable } from './router.ts';
 
@@ -145,7 +146,14 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
       maxHeaderSize: MAX_HEADER_BYTES,
     },
     (req, res) => {
-      const path = (req.url ?? '/').split('?')[0] as string;
+      const requested = requestTarget(req);
+      if ('problem' in requested) {
+        res
+          .writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+          .end(`Bad Request: ${requested.problem}\n`);
+        return;
+      }
+      const { path } = requested;
       if (path === HEALTH_ROUTE) {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         return;
@@ -181,6 +189,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         id: nextRequestId++,
         spec,
         match,
+        target: requested,
         log: options.log,
         pool: target.pool,
         maxBodyBytes,

@@ -3,7 +3,7 @@
  * (bounded) until the host attaches where the bytes go — a client socket or an outbound request.
  */
 import { Pollable } from '../io/poll.ts';
-import { type ByteSink, type ByteSource, InputStream, OutputStream } from '../io/streams.ts';
+import { type ByteSink, type ByteSource, InputStream, OutputStream, StreamFailure } from '../io/streams.ts';
 import { GuestContractError, ResultError } from '../result-error.ts';
 import type { Fields } from './fields.ts';
 
@@ -66,6 +66,15 @@ export interface BodyTarget {
 /** What a guest may write before the head is sent; past this it waits. */
 const PENDING_LIMIT = 1 << 20;
 
+/** The `error-code` a body that breaks its declared length gets: which side it is decides the name. */
+export type BodySizeError = 'HTTP-request-body-size' | 'HTTP-response-body-size';
+
+/**
+ * The body of a request or response a guest builds. When its headers declare a `content-length`,
+ * the host holds the guest to it: a write past the length fails (nothing past it reaches the
+ * wire), and finishing short of it fails and aborts the message — never a forged next message on
+ * a kept-alive connection, never a peer waiting for bytes that will not come.
+ */
 export class OutgoingBody {
   #target: BodyTarget | undefined;
   #pending: Uint8Array[] = [];
@@ -74,6 +83,17 @@ export class OutgoingBody {
   #state: 'open' | 'finished' | 'aborted' = 'open';
   #trailers: Fields | undefined;
   #streamTaken = false;
+  readonly #declaredLength: number | undefined;
+  readonly #sizeError: BodySizeError;
+  /** HEAD responses, 204 and 304 carry no body whatever their content-length says. */
+  #lengthWaived = false;
+  #written = 0;
+  #lengthProblem: string | undefined;
+
+  constructor(declaredLength: number | undefined, sizeError: BodySizeError) {
+    this.#declaredLength = declaredLength;
+    this.#sizeError = sizeError;
+  }
 
   write(): OutputStream {
     if (this.#streamTaken) throw new ResultError(undefined, 'the body stream was already taken');
@@ -83,6 +103,11 @@ export class OutgoingBody {
 
   static finish(body: OutgoingBody, trailers: Fields | undefined): void {
     if (body.#state !== 'open') throw new GuestContractError('outgoing-body.finish called twice');
+    const short = body.#target ? body.#shortfall() : undefined;
+    if (short) {
+      body.#abort(short);
+      throw new ResultError({ tag: body.#sizeError, val: BigInt(body.#written) }, short);
+    }
     body.#state = 'finished';
     body.#trailers = trailers?.freeze();
     body.#target?.finish(body.#trailers);
@@ -90,23 +115,58 @@ export class OutgoingBody {
 
   [Symbol.dispose](): void {
     if (this.#state !== 'open') return;
-    this.#state = 'aborted';
-    this.#target?.abort('the guest dropped the body without finishing it');
+    this.#abort('the guest dropped the body without finishing it');
   }
 
   get state(): 'open' | 'finished' | 'aborted' {
     return this.#state;
   }
 
-  /** @internal Connects the body to its destination and hands over what was buffered. */
+  /** @internal The first way the guest broke its declared content-length, for the host's log. */
+  get lengthProblem(): string | undefined {
+    return this.#lengthProblem;
+  }
+
+  /** @internal The message has no body on the wire (HEAD, 204, 304): its content-length is not the body's. */
+  waiveLength(): void {
+    this.#lengthWaived = true;
+  }
+
+  /**
+   * @internal Connects the body to its destination and hands over what was buffered. A body the
+   * guest already finished short of its declared length is aborted instead.
+   */
   attach(target: BodyTarget): void {
     this.#target = target;
+    this.#attached.resolve();
+    // A message that can no longer be whole sends none of its bytes: the host may still answer 500.
+    const short = this.#state === 'finished' ? this.#shortfall() : undefined;
+    if (short) return this.#abort(short);
+    if (this.#state === 'aborted') {
+      return target.abort(this.#lengthProblem ?? 'the guest dropped the body without finishing it');
+    }
     for (const chunk of this.#pending) target.sink.write(chunk);
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#attached.resolve();
     if (this.#state === 'finished') target.finish(this.#trailers);
-    if (this.#state === 'aborted') target.abort('the guest dropped the body without finishing it');
+  }
+
+  #shortfall(): string | undefined {
+    if (this.#declaredLength === undefined || this.#lengthWaived) return undefined;
+    if (this.#written === this.#declaredLength) return undefined;
+    return this.#noteProblem(
+      `the body ended after ${this.#written} bytes, but its content-length declares ${this.#declaredLength}`,
+    );
+  }
+
+  #noteProblem(problem: string): string {
+    this.#lengthProblem ??= problem;
+    return problem;
+  }
+
+  #abort(reason: string): void {
+    this.#state = 'aborted';
+    this.#target?.abort(reason);
   }
 
   #sink(): ByteSink {
@@ -115,6 +175,16 @@ export class OutgoingBody {
         this.#target ? this.#target.sink.capacity() : Math.max(0, PENDING_LIMIT - this.#pendingBytes),
       write: (bytes) => {
         if (this.#state !== 'open') throw new GuestContractError('write to a body after it was finished');
+        const declared = this.#declaredLength;
+        if (declared !== undefined && !this.#lengthWaived && this.#written + bytes.length > declared) {
+          const problem = this.#noteProblem(
+            `a write of ${bytes.length} bytes after ${this.#written} would pass the declared content-length of ${declared}`,
+          );
+          throw new StreamFailure(problem, {
+            http: { tag: this.#sizeError, val: BigInt(this.#written + bytes.length) },
+          });
+        }
+        this.#written += bytes.length;
         if (this.#target) return this.#target.sink.write(bytes);
         this.#pending.push(bytes);
         this.#pendingBytes += bytes.length;

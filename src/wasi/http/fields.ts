@@ -4,8 +4,10 @@ import { ResultError } from '../result-error.ts';
 export type HeaderError = { tag: 'invalid-syntax' } | { tag: 'forbidden' } | { tag: 'immutable' };
 export type FieldEntry = [string, Uint8Array];
 
+/** RFC 9110 token: exactly what Node's writer accepts as a header name (`checkIsHttpToken`). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Connection-level headers belong to the host's HTTP stack, never to a guest. */
+
+/** Connection-level headers belong to the host's HTTP stack; they never cross into or out of a guest. */
 export const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -17,9 +19,36 @@ export const HOP_BY_HOP = new Set([
   'trailer',
 ]);
 
-function checkValue(value: Uint8Array): boolean {
-  for (const byte of value) if (byte === 0 || byte === 10 || byte === 13) return false;
+/**
+ * What a guest may not set in fields it builds: the hop-by-hop headers, `host` (an outgoing
+ * request's Host comes from its authority) and the proxy credentials of the host's own hops —
+ * wasmtime's DEFAULT_FORBIDDEN_HEADERS plus `trailer`. The guest gets `forbidden`.
+ */
+export const FORBIDDEN_TO_GUESTS = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
+
+/**
+ * A value Node's writer will send (`checkInvalidHeaderChar`): HTAB, visible ASCII and obs-text
+ * (0x80–0xFF); every other control byte, DEL included, is refused. Checking the same rule here
+ * makes a bad value a `header-error` for the guest instead of a broken reply for the client.
+ */
+function isValidValue(value: Uint8Array): boolean {
+  for (const byte of value) if ((byte < 0x20 && byte !== 0x09) || byte === 0x7f) return false;
   return true;
+}
+
+/** RFC 9110 §8.6: 1*DIGIT; beyond 2^53 it cannot be counted exactly, so it is refused too. */
+const CONTENT_LENGTH = /^\d{1,15}$/;
+const decoder = new TextDecoder();
+
+/** The declared `content-length` of fields a guest built (already checked to agree), if any. */
+export function declaredLength(fields: Fields): number | undefined {
+  const [value] = fields.get('content-length');
+  return value === undefined ? undefined : Number(decoder.decode(value));
 }
 
 export class Fields {
@@ -51,18 +80,18 @@ export class Fields {
   }
 
   set(name: string, values: Uint8Array[]): void {
-    const key = this.#checkWritable(name, values);
+    const key = this.#checkWritable(name, values, []);
     this.#entries = this.#entries.filter(([n]) => n !== key);
     for (const value of values) this.#entries.push([key, value]);
   }
 
   delete(name: string): void {
-    const key = this.#checkWritable(name, []);
+    const key = this.#checkWritable(name, [], []);
     this.#entries = this.#entries.filter(([n]) => n !== key);
   }
 
   append(name: string, value: Uint8Array): void {
-    const key = this.#checkWritable(name, [value]);
+    const key = this.#checkWritable(name, [value], this.get(name));
     this.#entries.push([key, value]);
   }
 
@@ -82,14 +111,23 @@ export class Fields {
     return this;
   }
 
-  #checkWritable(name: string, values: Uint8Array[]): string {
+  /** `kept`: the values of `name` that stay beside the new ones (append keeps them, set does not). */
+  #checkWritable(name: string, values: Uint8Array[], kept: Uint8Array[]): string {
     if (this.#immutable) throw new ResultError<HeaderError>({ tag: 'immutable' });
-    if (!TOKEN.test(name) || !values.every(checkValue))
+    if (!TOKEN.test(name) || !values.every(isValidValue))
       throw new ResultError<HeaderError>({ tag: 'invalid-syntax' });
     const key = name.toLowerCase();
-    if (HOP_BY_HOP.has(key)) throw new ResultError<HeaderError>({ tag: 'forbidden' });
+    if (FORBIDDEN_TO_GUESTS.has(key)) throw new ResultError<HeaderError>({ tag: 'forbidden' });
+    if (key === 'content-length' && !isValidContentLength([...kept, ...values]))
+      throw new ResultError<HeaderError>({ tag: 'invalid-syntax' });
     return key;
   }
+}
+
+/** Every value a decimal length and all of them the same: a message has exactly one length. */
+function isValidContentLength(values: Uint8Array[]): boolean {
+  const texts = values.map((v) => decoder.decode(v));
+  return texts.every((t) => CONTENT_LENGTH.test(t)) && texts.every((t) => Number(t) === Number(texts[0]));
 }
 
 /** Node's header object → fields, dropping hop-by-hop headers. */
@@ -104,12 +142,22 @@ export function fieldsFromNode(rawHeaders: string[], extra: Array<[string, strin
   return Fields.frozen(entries);
 }
 
-/** Fields → name/value pairs for Node (values as latin1 strings, repeated names kept). */
+/**
+ * Fields a guest built → name/value pairs for Node (values as latin1 strings, repeated names kept).
+ * A repeated `content-length` (the same value, or `append` would have refused it) goes out once.
+ */
 export function fieldsToPairs(fields: Fields): Array<[string, string]> {
-  return fields
-    .entries()
-    .filter(([name]) => !HOP_BY_HOP.has(name))
-    .map(([name, value]) => [name, Buffer.from(value).toString('latin1')]);
+  let lengthSeen = false;
+  const pairs: Array<[string, string]> = [];
+  for (const [name, value] of fields.entries()) {
+    if (FORBIDDEN_TO_GUESTS.has(name)) continue;
+    if (name === 'content-length') {
+      if (lengthSeen) continue;
+      lengthSeen = true;
+    }
+    pairs.push([name, Buffer.from(value).toString('latin1')]);
+  }
+  return pairs;
 }
 
 /** The flat header list Node's writeHead and request() accept. */

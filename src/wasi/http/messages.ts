@@ -2,7 +2,7 @@
 import { Pollable } from '../io/poll.ts';
 import { GuestContractError, ResultError } from '../result-error.ts';
 import { type IncomingBody, OutgoingBody } from './bodies.ts';
-import type { Fields } from './fields.ts';
+import { declaredLength, type Fields } from './fields.ts';
 
 export type Method = { tag: string; val?: string };
 export type Scheme = { tag: 'HTTP' } | { tag: 'HTTPS' } | { tag: 'other'; val: string };
@@ -89,10 +89,11 @@ export class IncomingRequest {
 export class OutgoingResponse {
   #status = 200;
   readonly #headers: Fields;
-  readonly #body = new OutgoingBody();
+  readonly #body: OutgoingBody;
   #bodyTaken = false;
   constructor(headers: Fields) {
     this.#headers = headers.freeze();
+    this.#body = new OutgoingBody(declaredLength(this.#headers), 'HTTP-response-body-size');
   }
   statusCode(): number {
     return this.#status;
@@ -164,10 +165,11 @@ export class OutgoingRequest {
   #scheme: Scheme | undefined;
   #authority: string | undefined;
   readonly #headers: Fields;
-  readonly #body = new OutgoingBody();
+  readonly #body: OutgoingBody;
   #bodyTaken = false;
   constructor(headers: Fields) {
     this.#headers = headers.freeze();
+    this.#body = new OutgoingBody(declaredLength(this.#headers), 'HTTP-request-body-size');
   }
   body(): OutgoingBody {
     if (this.#bodyTaken) throw new ResultError(undefined, 'the request body was already taken');

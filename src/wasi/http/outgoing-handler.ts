@@ -51,12 +51,6 @@ function errorCodeFor(e: NodeJS.ErrnoException): ErrorCode {
   }
 }
 
-/** Node adds no Host header when headers come as a flat list; HTTP/1.1 requires one. */
-function withHost(headers: string[], authority: string): string[] {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'host') return headers;
-  return ['host', authority, ...headers];
-}
-
 const nsToMs = (ns: bigint | undefined): number | undefined =>
   ns === undefined ? undefined : Number(ns / 1_000_000n);
 
@@ -119,7 +113,9 @@ export function outgoingHandlerImports(
         hostname,
         port,
         path: request.pathWithQuery() ?? '/',
-        headers: withHost(fieldsToNode(request.headers()), authority),
+        // Host is the host's: always the authority the guest asked for (a guest's own `host` never
+        // leaves fieldsToNode), as Node adds none when headers come as a flat list.
+        headers: ['host', authority, ...fieldsToNode(request.headers())],
         timeout: nsToMs(options?.connectTimeout()),
         signal: stopped,
       });

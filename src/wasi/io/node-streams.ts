@@ -20,6 +20,21 @@ function firstOf(emitter: EventEmitter, events: string[]): Promise<void> {
   });
 }
 
+/**
+ * One pending wait per stream, shared by every waiter until it settles. A guest that polls the
+ * stream together with a timer (as async runtimes do) abandons most of its waits when the timer
+ * wins; each new wait must join the one in flight, not add listeners of its own.
+ */
+function sharedWait(emitter: EventEmitter, events: string[]): () => Promise<void> {
+  let pending: Promise<void> | undefined;
+  return () => {
+    pending ??= firstOf(emitter, events).finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}
+
 /** Reads a Node Readable in paused mode, so an unread body is never pulled into memory. */
 export function readableSource(
   stream: Readable,
@@ -34,6 +49,7 @@ export function readableSource(
   stream.on('error', (e) => {
     failure = describeError(e);
   });
+  const readableOrDone = sharedWait(stream, ['readable', 'end', 'close', 'error']);
   // A readable closed without 'end' (client went away) is a failure, not a clean end.
   stream.on('close', () => {
     if (!ended && !failure) failure = describeError(new Error('the stream was closed before its end'));
@@ -65,7 +81,7 @@ export function readableSource(
       stream.destroyed,
     async whenReadable() {
       if (leftover || stream.readableLength > 0 || ended || failure || stream.destroyed) return;
-      await firstOf(stream, ['readable', 'end', 'close', 'error']);
+      await readableOrDone();
     },
     close() {
       leftover = undefined;
@@ -82,6 +98,7 @@ export function writableSink(
   stream.on('error', (e) => {
     failure = describeError(e);
   });
+  const drainedOrDone = sharedWait(stream, ['drain', 'close', 'error']);
   return {
     capacity() {
       if (failure) throw failure;
@@ -93,7 +110,7 @@ export function writableSink(
     },
     async whenWritable() {
       if (!stream.writableNeedDrain || failure || stream.destroyed) return;
-      await firstOf(stream, ['drain', 'close', 'error']);
+      await drainedOrDone();
     },
   };
 }

@@ -154,7 +154,11 @@ export async function up(argv: string[]): Promise<number> {
   };
   const start = async () => {
     const running = await startHttpServer(await appFor(o), { host, port, log, lifecycle, ...limits });
-    return { ready: { url: running.url, routes: running.routes }, close: running.close };
+    return {
+      ready: { url: running.url, routes: running.routes },
+      server: running.server,
+      close: running.close,
+    };
   };
   if (isClusterWorker()) return runWorker(start);
   if (workers > 1) {

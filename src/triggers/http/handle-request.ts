@@ -52,12 +52,10 @@ function guestRequest(
   const remote = req.socket.remoteAddress ?? '';
   const clientAddr = `${remote.includes(':') ? `[${remote}]` : remote}:${req.socket.remotePort}`;
   // Route headers come from the host only: drop any the client sent so they cannot be spoofed.
-  // Host says what the authority is, even when an absolute-form target overrode it (RFC 9112 §3.2.2).
   const raw: string[] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i] as string;
-    if (isRouteHeaderName(name)) continue;
-    raw.push(name, name.toLowerCase() === 'host' ? authority : (req.rawHeaders[i + 1] as string));
+    if (!isRouteHeaderName(req.rawHeaders[i] as string))
+      raw.push(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
   }
   const headers = fieldsFromNode(
     raw,
@@ -112,7 +110,6 @@ export async function handleRequest(
       log.error(`${where}: the component answered with error ${JSON.stringify(delivered.val)}`);
       writer.fail(500, `Internal Server Error: ${delivered.val.tag}`);
     } else if (!delivered.val.bodyTaken) {
-      writer.endWithoutBody();
       reusable = true;
     } else if (delivered.val.outgoingBody.state === 'open') {
       log.error(`${where}: the component returned without finishing the response body`);

@@ -63,16 +63,19 @@ export class ResponseWriter {
       return;
     }
     this.#response = response;
+    // A response set without its body taken can never get one: it is complete now.
+    if (!response.bodyTaken) {
+      this.#endWithoutBody();
+      return;
+    }
     if (bodyless(this.#method, status)) body.waiveLength();
-    if (response.bodyTaken) body.attach(this.#bodyTarget());
+    body.attach(this.#bodyTarget());
     if (!this.#closed) setImmediate(() => this.#flushHead());
   }
 
-  /** The guest returned without ever asking for a body: the response is complete. */
-  endWithoutBody(): void {
-    if (this.#closed) return;
+  #endWithoutBody(): void {
     this.#closed = true;
-    if (this.#commit()) this.#res.end();
+    if (this.#commit(true)) this.#res.end();
   }
 
   /**
@@ -92,14 +95,19 @@ export class ResponseWriter {
     res.end(`${text}\n`);
   }
 
-  /** Hands the head to Node; false (and a 500 sent) when Node refuses it. */
-  #commit(): boolean {
+  /**
+   * Hands the head to Node; false (and a 500 sent) when Node refuses it. `complete`: the response
+   * has no body at all, so it says `content-length: 0` rather than opening a chunked body.
+   */
+  #commit(complete = false): boolean {
     if (this.#committed) return true;
     const response = this.#response as OutgoingResponse;
     const status = response.statusCode();
     let headers = fieldsToNode(response.headers());
     // RFC 9110 §8.6: no Content-Length in a 204.
     if (status === 204) headers = stripContentLength(headers);
+    else if (complete && !bodyless(this.#method, status) && !hasName(headers, 'content-length'))
+      headers.push('content-length', '0');
     try {
       this.#res.writeHead(status, headers);
     } catch (e) {
@@ -167,6 +175,9 @@ function refusedTarget(problem: string): BodyTarget {
     abort: () => {},
   };
 }
+
+const hasName = (flat: string[], name: string): boolean =>
+  flat.some((entry, i) => i % 2 === 0 && entry === name);
 
 function stripContentLength(flat: string[]): string[] {
   const kept: string[] = [];

@@ -115,7 +115,8 @@ export class OutgoingBody {
 
   [Symbol.dispose](): void {
     if (this.#state !== 'open') return;
-    this.#abort('the guest dropped the body without finishing it');
+    const dropped = 'the guest dropped the body without finishing it';
+    this.#abort(this.#lengthProblem ? `${this.#lengthProblem}; then ${dropped}` : dropped);
   }
 
   get state(): 'open' | 'finished' | 'aborted' {
@@ -141,9 +142,13 @@ export class OutgoingBody {
     this.#attached.resolve();
     // A message that can no longer be whole sends none of its bytes: the host may still answer 500.
     const short = this.#state === 'finished' ? this.#shortfall() : undefined;
-    if (short) return this.#abort(short);
+    if (short) {
+      this.#abort(short);
+      return;
+    }
     if (this.#state === 'aborted') {
-      return target.abort(this.#lengthProblem ?? 'the guest dropped the body without finishing it');
+      target.abort(this.#lengthProblem ?? 'the guest dropped the body without finishing it');
+      return;
     }
     for (const chunk of this.#pending) target.sink.write(chunk);
     this.#pending = [];

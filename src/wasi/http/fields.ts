@@ -130,13 +130,19 @@ function isValidContentLength(values: Uint8Array[]): boolean {
   return texts.every((t) => CONTENT_LENGTH.test(t)) && texts.every((t) => Number(t) === Number(texts[0]));
 }
 
-/** Node's header object → fields, dropping hop-by-hop headers. */
+/**
+ * Node's header object → the fields a guest reads, without the headers it may not set: the
+ * authority comes through `authority()`, and a guest that forwards what it received (as naive
+ * proxies do, e.g. with wstd, which fails on the first refused header) never trips over them.
+ * wasmtime hands guests the same view.
+ */
 export function fieldsFromNode(rawHeaders: string[], extra: Array<[string, string]> = []): Fields {
   const entries: FieldEntry[] = [];
   const encoder = new TextEncoder();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase();
-    if (!HOP_BY_HOP.has(name)) entries.push([name, Buffer.from(rawHeaders[i + 1] as string, 'latin1')]);
+    if (!FORBIDDEN_TO_GUESTS.has(name))
+      entries.push([name, Buffer.from(rawHeaders[i + 1] as string, 'latin1')]);
   }
   for (const [name, value] of extra) entries.push([name, encoder.encode(value)]);
   return Fields.frozen(entries);

@@ -73,3 +73,72 @@ export function responseHeads(text: string): Array<{ status: number; headers: st
 
 /** The answer with its `date:` line (the one part that changes from run to run) blanked. */
 export const withoutDate = (text: string): string => text.replace(/\r\ndate: [^\r\n]*/gi, '\r\ndate: -');
+
+export interface ParsedResponse {
+  status: number;
+  /** Lower-cased names, values joined with ", " when repeated. */
+  headers: Map<string, string>;
+  body: string;
+  /** False when the connection ended inside the body (a cut response). */
+  complete: boolean;
+}
+
+/**
+ * Splits a raw answer into its responses, framed the way a client frames them (content-length,
+ * chunked, or to the end for a response without either). For `HEAD` answers pass `bodiless`.
+ */
+export function parseResponses(text: string, bodiless: boolean[] = []): ParsedResponse[] {
+  const responses: ParsedResponse[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const headEnd = text.indexOf('\r\n\r\n', at);
+    if (headEnd < 0) break;
+    const [statusLine, ...lines] = text.slice(at, headEnd).split('\r\n');
+    const headers = new Map<string, string>();
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      const name = line.slice(0, colon).toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value);
+    }
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine ?? '')?.[1]);
+    at = headEnd + 4;
+    let body = '';
+    let complete = true;
+    const noBody = bodiless[responses.length] || status === 204 || status === 304 || status < 200;
+    if (noBody) {
+      // nothing
+    } else if (headers.get('transfer-encoding')?.toLowerCase() === 'chunked') {
+      complete = false;
+      for (;;) {
+        const sizeEnd = text.indexOf('\r\n', at);
+        if (sizeEnd < 0) break;
+        const size = Number.parseInt(text.slice(at, sizeEnd), 16);
+        if (Number.isNaN(size)) break;
+        if (size === 0) {
+          const trailerEnd = text.indexOf('\r\n\r\n', sizeEnd);
+          complete = trailerEnd >= 0;
+          at = complete ? trailerEnd + 4 : text.length;
+          break;
+        }
+        if (sizeEnd + 2 + size + 2 > text.length) {
+          body += text.slice(sizeEnd + 2, sizeEnd + 2 + size);
+          at = text.length;
+          break;
+        }
+        body += text.slice(sizeEnd + 2, sizeEnd + 2 + size);
+        at = sizeEnd + 2 + size + 2;
+      }
+    } else if (headers.has('content-length')) {
+      const length = Number(headers.get('content-length'));
+      body = text.slice(at, at + length);
+      complete = body.length === length;
+      at += body.length;
+    } else {
+      body = text.slice(at);
+      at = text.length;
+    }
+    responses.push({ status, headers, body, complete });
+  }
+  return responses;
+}

@@ -63,12 +63,18 @@ export class ResponseWriter {
       return;
     }
     this.#response = response;
+    const noBodyOnTheWire = bodyless(this.#method, status);
     // A response set without its body taken can never get one: it is complete now.
     if (!response.bodyTaken) {
-      this.#endWithoutBody();
+      if (body.declaredLength && !noBodyOnTheWire) {
+        this.#report(
+          `the component declared content-length: ${body.declaredLength} but never took the response body`,
+        );
+        this.fail(500, 'Internal Server Error: the component declared a body it did not send');
+      } else this.#endWithoutBody();
       return;
     }
-    if (bodyless(this.#method, status)) body.waiveLength();
+    if (noBodyOnTheWire) body.waiveLength();
     body.attach(this.#bodyTarget());
     if (!this.#closed) setImmediate(() => this.#flushHead());
   }

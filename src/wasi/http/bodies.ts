@@ -123,6 +123,11 @@ export class OutgoingBody {
     return this.#state;
   }
 
+  /** @internal The `content-length` the message's headers declare, if any. */
+  get declaredLength(): number | undefined {
+    return this.#declaredLength;
+  }
+
   /** @internal The first way the guest broke its declared content-length, for the host's log. */
   get lengthProblem(): string | undefined {
     return this.#lengthProblem;

@@ -75,6 +75,14 @@ export function outgoingHandlerImports(
         );
         throw new ResultError<ErrorCode>({ tag: 'HTTP-request-denied' });
       }
+      // A request that declares a body it can never send would leave the server waiting for it.
+      const declared = request.outgoingBody.declaredLength;
+      if (!request.bodyTaken && declared) {
+        describe(
+          `outbound request to ${scheme}://${authority} refused: it declares content-length: ${declared} but its body was never taken`,
+        );
+        throw new ResultError<ErrorCode>({ tag: 'HTTP-request-body-size', val: 0n });
+      }
       const hostname = url.hostname.replace(/^\[|\]$/g, '');
       const prohibited = (address: string) => {
         describe(

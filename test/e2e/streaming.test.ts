@@ -65,3 +65,34 @@ test('a 256 MiB upload streams through the echo guest and back without being buf
     await skiff.stop();
   }
 });
+
+test('a guest polling its body together with a timer (as async runtimes do) leaves no listener behind per wait', async () => {
+  const skiff = await startSkiffUp(['--component', 'fixtures/rust/responder/responder.wasm']);
+  try {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const req = request(`${skiff.url}/poll-read`, { method: 'POST' }, (res) => {
+        let text = '';
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      // A trickle: most of the guest's 1 ms polls end on its timer while the body has nothing new.
+      let sent = 0;
+      const timer = setInterval(() => {
+        req.write('0123456789');
+        if (++sent === 20) {
+          clearInterval(timer);
+          req.end();
+        }
+      }, 60);
+    });
+    assert.match(answer, /^read 200 bytes in \d+ reads\n$/);
+    const reads = Number(/in (\d+) reads/.exec(answer)?.[1]);
+    assert.ok(reads > 100, `the guest waited ${reads} times, enough to have piled up listeners`);
+    assert.doesNotMatch(skiff.stderr(), /MaxListenersExceededWarning/);
+  } finally {
+    await skiff.stop();
+  }
+});

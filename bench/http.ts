@@ -2,7 +2,9 @@
  * The side-by-side HTTP benchmark: for each guest, every target in turn (one server at a time,
  * stopped before the next starts), a warm-up run of wrk, then the measured run.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { WASMTIME_BIN } from '../test/support/install-wasmtime.ts';
 import { freePort, measureServer, type ServerCommand } from './server-process.ts';
 import { type LoadOptions, runWrk, type WrkResult } from './wrk.ts';
 
@@ -36,6 +38,7 @@ export interface HttpTarget {
 }
 
 const SERVING = /Serving (http:\/\/\S+)/;
+const wasmtimeCommand = (): string => (existsSync(WASMTIME_BIN) ? WASMTIME_BIN : 'wasmtime');
 // First start of a 12 MB guest transpiles it (Skiff caches the result; jco serve does it every time).
 const START_TIMEOUT_MS = 180_000;
 
@@ -60,6 +63,36 @@ function skiff(lifecycle: 'fresh' | 'reuse', workers: number | undefined): HttpT
       ],
       cwd: root,
       ready: SERVING,
+      startTimeoutMs: START_TIMEOUT_MS,
+    }),
+  };
+}
+
+/**
+ * `wasmtime serve`, the reference host (installed by `npm test`'s pretest into .tools/, or on
+ * PATH): a new instance per request (its default for WASI 0.2), or reuse like Skiff's `reuse` with
+ * Spin's 128 requests per instance.
+ */
+function wasmtimeServe(lifecycle: 'fresh' | 'reuse'): HttpTarget {
+  return {
+    id: `wasmtime-${lifecycle}`,
+    label:
+      lifecycle === 'fresh'
+        ? '`wasmtime serve` (instance per request)'
+        : '`wasmtime serve --max-instance-reuse-count 128`',
+    isolation: lifecycle,
+    command: async (guest, root) => ({
+      command: wasmtimeCommand(),
+      args: [
+        'serve',
+        '-Scli',
+        '--addr',
+        '127.0.0.1:0',
+        ...(lifecycle === 'reuse' ? ['--max-instance-reuse-count', '128'] : []),
+        join(root, guest.file),
+      ],
+      cwd: root,
+      ready: /Serving HTTP on (http:\/\/[\d.]+:\d+)/,
       startTimeoutMs: START_TIMEOUT_MS,
     }),
   };
@@ -111,6 +144,8 @@ export const TARGETS: HttpTarget[] = [
   skiff('fresh', undefined),
   skiff('reuse', 1),
   skiff('reuse', undefined),
+  wasmtimeServe('fresh'),
+  wasmtimeServe('reuse'),
   jcoServe(false),
   jcoServe(true),
 ];

@@ -64,18 +64,25 @@ function httpTable(results: BenchResults, guest: Guest & { bytes: number }): str
   const lines = [
     `### ${guest.label} — \`${guest.file}\` (${formatSize(guest.bytes)})`,
     '',
-    '| server | req/s (2xx) | p50 | p99 | × node:http | errors | peak RSS |',
-    '|---|---:|---:|---:|---:|---|---:|',
+    '| server | req/s (2xx) | p50 | p99 | × node:http | × wasmtime | errors | peak RSS |',
+    '|---|---:|---:|---:|---:|---:|---|---:|',
   ];
+  // Each row against `wasmtime serve` isolating requests the same way (fresh with fresh, reuse with reuse).
+  const wasmtimeRate = (isolation: string) =>
+    rows.find((r) => r.target === `wasmtime-${isolation}`)?.result?.okPerSec;
   for (const row of rows) {
     const r = row.result;
     if (!r) {
-      lines.push(`| ${row.label} | not run: ${firstLine(row.error ?? '').replace(/\|/g, '\\|')} | | | | | |`);
+      lines.push(
+        `| ${row.label} | not run: ${firstLine(row.error ?? '').replace(/\|/g, '\\|')} | | | | | | |`,
+      );
       continue;
     }
     const ratio = base ? `${(r.okPerSec / base).toFixed(2)}×` : dash;
+    const reference = wasmtimeRate(row.isolation);
+    const vsWasmtime = reference ? `${(r.okPerSec / reference).toFixed(2)}×` : dash;
     lines.push(
-      `| ${row.label} | ${formatRate(r.okPerSec)} | ${formatUs(r.p50Us)} | ${formatUs(r.p99Us)} | ${ratio} | ${errorSummary(r, row.warmup, row.error)} | ${formatMiB(row.peakRssKiB)} |`,
+      `| ${row.label} | ${formatRate(r.okPerSec)} | ${formatUs(r.p50Us)} | ${formatUs(r.p99Us)} | ${ratio} | ${vsWasmtime} | ${errorSummary(r, row.warmup, row.error)} | ${formatMiB(row.peakRssKiB)} |`,
     );
   }
   return lines.join('\n');

@@ -4,39 +4,19 @@
  * (sent as soon as the guest set it) and the bytes so far, then a closed connection.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { writeTestApp } from '../support/app-manifest.ts';
 import { rawExchange, withoutDate } from '../support/raw-http.ts';
-import { REPO, type SkiffProcess, startSkiffUp } from '../support/skiff-process.ts';
+import { type SkiffProcess, startSkiffUp } from '../support/skiff-process.ts';
 
 let skiff: SkiffProcess;
 before(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'skiff-wire-'));
-  const manifest = join(dir, 'skiff.toml');
-  const component = (id: string, file: string) =>
-    `[component.${id}]\nsource = "${join(REPO, file)}"\ntimeout = "300ms"\n`;
-  await writeFile(
-    manifest,
-    `skiff_manifest_version = 1
-[application]
-name = "wire"
-[[trigger.http]]
-route = "/hostile/..."
-component = "hostile"
-[[trigger.http]]
-route = "/responder/..."
-component = "responder"
-[[trigger.http]]
-route = "/wstd/..."
-component = "wstd"
-${component('hostile', 'fixtures/rust/hostile/hostile.wasm')}
-${component('responder', 'fixtures/rust/responder/responder.wasm')}
-[component.wstd]
-source = "${join(REPO, 'fixtures/rust/wstd-guest/wstd-guest.wasm')}"
-`,
-  );
+  const timeout = ['timeout = "300ms"'];
+  const manifest = await writeTestApp('wire', {
+    hostile: { source: 'fixtures/rust/hostile/hostile.wasm', settings: timeout },
+    responder: { source: 'fixtures/rust/responder/responder.wasm', settings: timeout },
+    wstd: { source: 'fixtures/rust/wstd-guest/wstd-guest.wasm' },
+  });
   skiff = await startSkiffUp(['--from', manifest]);
 });
 after(() => skiff.stop());

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import { writeTestApp } from '../support/app-manifest.ts';
 import { type SkiffProcess, startSkiffUp } from '../support/skiff-process.ts';
 
 let upstream: Server;
@@ -28,30 +29,11 @@ before(async () => {
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/skiff-outbound-headers-'));
-  const manifest = `${dir}/skiff.toml`;
-  const repo = process.cwd();
-  await import('node:fs/promises').then((fs) =>
-    fs.writeFile(
-      manifest,
-      `skiff_manifest_version = 1
-[application]
-name = "outbound-headers"
-[[trigger.http]]
-route = "/responder/..."
-component = "responder"
-[[trigger.http]]
-route = "/wstd/..."
-component = "wstd"
-[component.responder]
-source = "${repo}/fixtures/rust/responder/responder.wasm"
-allowed_outbound_hosts = ["${upstreamUrl}"]
-[component.wstd]
-source = "${repo}/fixtures/rust/wstd-guest/wstd-guest.wasm"
-allowed_outbound_hosts = ["${upstreamUrl}"]
-`,
-    ),
-  );
+  const granted = [`allowed_outbound_hosts = ["${upstreamUrl}"]`];
+  const manifest = await writeTestApp('outbound-headers', {
+    responder: { source: 'fixtures/rust/responder/responder.wasm', settings: granted },
+    wstd: { source: 'fixtures/rust/wstd-guest/wstd-guest.wasm', settings: granted },
+  });
   skiff = await startSkiffUp(['--from', manifest]);
 });
 after(async () => {

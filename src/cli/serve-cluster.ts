@@ -139,7 +139,9 @@ function shareConnections(server: Server, send: (message: WorkerMessage) => void
   let timer: NodeJS.Timeout | undefined;
   /** After a shed, the primary's guess of the count may be off: it gets the real one either way. */
   let force = false;
+  let stopped = false;
   const report = () => {
+    if (stopped) return;
     timer ??= setTimeout(() => {
       timer = undefined;
       if (open.size !== reported || force) {
@@ -173,6 +175,7 @@ function shareConnections(server: Server, send: (message: WorkerMessage) => void
   const onMessage = (message: PrimaryMessage) => message.type === 'shed' && shed(message.count);
   process.on('message', onMessage);
   return () => {
+    stopped = true;
     process.off('message', onMessage);
     clearTimeout(timer);
   };

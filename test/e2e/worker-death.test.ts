@@ -62,12 +62,14 @@ function socketInodes(pid: number): Set<string> {
   return inodes;
 }
 
-/** Established server-side connections on `port`: client port → socket inode. */
-function establishedOn(port: number): Map<number, string> {
+/** Server-side connections on `port` (not the listening socket): client port → socket inode. */
+function connectionsOn(port: number, { established = false } = {}): Map<number, string> {
   const byClientPort = new Map<number, string>();
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
-    if (fields.length < 10 || fields[3] !== '01') continue; // 01 = ESTABLISHED
+    if (fields.length < 10) continue;
+    const state = fields[3] as string; // 01 ESTABLISHED, 08 CLOSE_WAIT, 0A LISTEN, …
+    if (state === '0A' || (established && state !== '01')) continue;
     const local = fields[1] as string;
     const remote = fields[2] as string;
     if (Number.parseInt(local.split(':')[1] as string, 16) !== port) continue;
@@ -81,17 +83,24 @@ function startLoad(url: string) {
   const agent = new Agent({ keepAlive: true, maxSockets: KEEP_ALIVE_CLIENTS });
   const outcomes: Record<Outcome, number> = { answered: 0, closed: 0, hung: 0 };
   const statuses = new Map<number, number>();
+  /** The longest a request took to fail with a closed or reset connection. */
+  let slowestFailureMs = 0;
   let running = true;
   const request = (keepAlive: boolean) =>
     new Promise<Outcome>((settle) => {
-      const timer = setTimeout(() => {
-        settle('hung');
-        req.destroy();
-      }, HANG_MS);
+      const started = Date.now();
+      let settled = false;
       const finish = (outcome: Outcome) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
+        if (outcome === 'closed') slowestFailureMs = Math.max(slowestFailureMs, Date.now() - started);
         settle(outcome);
       };
+      const timer = setTimeout(() => {
+        finish('hung');
+        req.destroy();
+      }, HANG_MS);
       const req = get(`${url}/`, keepAlive ? { agent } : { agent: false, headers: { connection: 'close' } });
       req.on('response', (res) => {
         statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
@@ -112,6 +121,7 @@ function startLoad(url: string) {
   return {
     outcomes,
     statuses,
+    slowestFailureMs: () => slowestFailureMs,
     /** Client-side ports of the keep-alive connections open now. */
     keepAlivePorts(): number[] {
       const sockets = [...Object.values(agent.sockets), ...Object.values(agent.freeSockets)].flat();
@@ -132,6 +142,8 @@ describe('a worker killed with SIGKILL under load', { skip: linuxOnly, timeout: 
   const replacementShares: number[] = [];
   /** Each worker's share of the keep-alive connections a second after the last replacement got its own. */
   let finalShares: number[] = [];
+  /** Client connections the primary itself holds at the end (it should only listen). */
+  let heldByPrimary = -1;
   let exitCode: number | null = null;
 
   before(async () => {
@@ -142,7 +154,7 @@ describe('a worker killed with SIGKILL under load', { skip: linuxOnly, timeout: 
     await sleep(1_000);
     /** Keep-alive connections each worker holds now. */
     const keepAliveByWorker = (workers: number[]) => {
-      const established = establishedOn(port);
+      const established = connectionsOn(port, { established: true });
       const inodes = workers.map(socketInodes);
       const counts = workers.map(() => 0);
       let total = 0;
@@ -181,6 +193,8 @@ describe('a worker killed with SIGKILL under load', { skip: linuxOnly, timeout: 
     const { counts, total } = keepAliveByWorker(workers);
     finalShares = counts.map((n) => (total === 0 ? 0 : n / total));
     await load.stop();
+    const primarySockets = socketInodes(primary);
+    heldByPrimary = [...connectionsOn(port).values()].filter((inode) => primarySockets.has(inode)).length;
     exitCode = await skiff.stop('SIGTERM');
   });
 
@@ -191,12 +205,16 @@ describe('a worker killed with SIGKILL under load', { skip: linuxOnly, timeout: 
 
   test('no request is left without an answer or a reset', (t) => {
     const { outcomes } = load;
-    t.diagnostic(`outcomes ${JSON.stringify(outcomes)}`);
+    t.diagnostic(`outcomes ${JSON.stringify(outcomes)}; slowest failure ${load.slowestFailureMs()} ms`);
     assert.equal(outcomes.hung, 0, `requests stranded for ${HANG_MS} ms: ${JSON.stringify(outcomes)}`);
     assert.ok(outcomes.answered > 500, `the load ran: ${JSON.stringify(outcomes)}`);
     // Only the connections the dead workers held can fail: a few dozen per kill at most.
     assert.ok(outcomes.closed < 100 * KILLS, `few failed: ${JSON.stringify(outcomes)}`);
+    // …and they fail at once: the client is not left waiting for a worker that is gone.
+    assert.ok(load.slowestFailureMs() < 2_000, `a failure took ${load.slowestFailureMs()} ms`);
     assert.deepEqual([...load.statuses.keys()], [200]);
+    // Round-robin left each stranded connection open in the primary, for good.
+    assert.equal(heldByPrimary, 0, 'client connections still held by the primary');
   });
 
   test('each replacement gets its share of the keep-alive connections', (t) => {

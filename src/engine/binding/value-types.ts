@@ -35,7 +35,8 @@ export interface ResourceType {
 
 export type ValueType =
   | { kind: 'primitive'; name: PrimitiveType }
-  | { kind: 'list'; element: ValueType; /** A fixed-length list (`list<T, N>`). */ length?: number }
+  /** `length` only for a fixed-length list (`list<T, N>`). */
+  | { kind: 'list'; element: ValueType; length?: number }
   | { kind: 'record'; fields: Array<{ name: string; type: ValueType }> }
   | { kind: 'tuple'; types: ValueType[] }
   | { kind: 'variant'; cases: Array<{ name: string; type: ValueType | undefined }> }

@@ -1,4 +1,5 @@
-/** `--timeout 2s`: the limit flags `up` and `run` share, in the manifest's grammar and bounds. */
+/** The flags `up` and `run` share: limits in the manifest's grammar and bounds, and `--binder`. */
+import type { BinderName } from '../engine/component.ts';
 import { formatDuration, parseDuration } from '../manifest/duration.ts';
 import { COMPONENT_LIMITS } from '../manifest/validate-limits.ts';
 import { type ParsedOptions, stringOption, UsageError } from './options.ts';
@@ -14,4 +15,13 @@ export function timeoutOption(o: ParsedOptions): number | undefined {
     );
   }
   return ms;
+}
+
+/** `--binder skiff|jco`: Skiff's own canonical-ABI binder (the default) or jco's generated glue. */
+export function binderOption(o: ParsedOptions): BinderName | undefined {
+  const text = stringOption(o, 'binder');
+  if (text === undefined || text === 'skiff' || text === 'jco') return text;
+  throw new UsageError(
+    `--binder ${text}: expected skiff (Skiff's own binder, the default) or jco (jco's generated glue)`,
+  );
 }

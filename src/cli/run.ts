@@ -2,13 +2,14 @@
 import { resolve } from 'node:path';
 import { describeTrap, guestBacktrace } from '../engine/trap.ts';
 import { runCommand } from '../triggers/command/run-command.ts';
-import { timeoutOption } from './limit-options.ts';
+import { binderOption, timeoutOption } from './limit-options.ts';
 import { GRANT_OPTIONS, grantFlags, parseOptions, sizeOption, UsageError } from './options.ts';
 
 const SPEC = {
   ...GRANT_OPTIONS,
   timeout: 'string',
   'max-memory': 'string',
+  binder: 'string',
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -27,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     stderr: process.stderr,
     maxMemoryBytes: sizeOption(o, 'max-memory'),
     timeoutMs,
+    binder: binderOption(o),
   });
   if (outcome.trap !== undefined)
     process.stderr.write(`error: ${file} trapped:\n${describeTrap(outcome.trap)}\n`);

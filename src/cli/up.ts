@@ -8,7 +8,7 @@ import { appFromComponent, loadApp } from '../manifest/load.ts';
 import { idleTimeoutProblem } from '../manifest/validate-lifecycle.ts';
 import { consoleLog } from '../triggers/http/log.ts';
 import { startHttpServer } from '../triggers/http/server.ts';
-import { timeoutOption } from './limit-options.ts';
+import { binderOption, timeoutOption } from './limit-options.ts';
 import {
   GRANT_OPTIONS,
   grantFlags,
@@ -37,6 +37,7 @@ const SPEC = {
   'max-concurrent': 'string',
   'host-max-concurrent': 'string',
   'max-body': 'string',
+  binder: 'string',
   build: 'boolean',
   watch: 'boolean',
 } as const;
@@ -132,6 +133,7 @@ export async function up(argv: string[]): Promise<number> {
   }
   const { host, port } = parseListen(stringOption(o, 'listen') ?? DEFAULT_LISTEN);
   const lifecycle = lifecycleOption(o);
+  const binder = binderOption(o);
   const workers = positiveInteger(o, 'workers', 256) ?? availableParallelism();
   if (workers === 0) throw new UsageError('--workers must be at least 1');
   // Unset flags stay undefined: each component's manifest value, or the server's default, applies.
@@ -153,7 +155,14 @@ export async function up(argv: string[]): Promise<number> {
     log.info(`Serving ${url}${routeLines}`);
   };
   const start = async () => {
-    const running = await startHttpServer(await appFor(o), { host, port, log, lifecycle, ...limits });
+    const running = await startHttpServer(await appFor(o), {
+      host,
+      port,
+      log,
+      lifecycle,
+      binder,
+      ...limits,
+    });
     return {
       ready: { url: running.url, routes: running.routes },
       server: running.server,

@@ -7,6 +7,14 @@ import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GuestExit } from '../wasi/cli.ts';
 import { adaptPreview1 } from './adapt-preview1.ts';
+import { coreModulesOf, preparedCoreModule } from './binding/core-modules.ts';
+import {
+  checkSupported,
+  instantiateComponent,
+  UnsupportedComponentError,
+} from './binding/link/instantiate.ts';
+import { ComponentParseError, parseComponent, type ResolvedComponent } from './binding/parse/index.ts';
+import { processedBy } from './binding/producers.ts';
 import { ComponentLoadError } from './errors.ts';
 import { InstanceState } from './instance-state.ts';
 import { interruptController } from './interrupt/controller.ts';
@@ -21,7 +29,7 @@ import {
 } from './interrupt/instrument.ts';
 import { limitMemory, MemoryLimitError, WASM_PAGE } from './limit-memory.ts';
 import { TableLimitError } from './limit-tables.ts';
-import { defaultCacheDir, type TranspiledComponent, transpileCached } from './transpile-cache.ts';
+import { ASYNC_IMPORTS, defaultCacheDir, transpileCached } from './transpile-cache.ts';
 import { wasmKind } from './wasm-kind.ts';
 
 export type EntryPoint = 'http' | 'command';
@@ -71,8 +79,24 @@ export interface GuestInstance {
 // biome-ignore lint/suspicious/noExplicitAny: shape checked by the entry-point callers
 export type GuestExports = Record<string, any>;
 
+/**
+ * Which code binds the component's core modules to the host: Skiff's own canonical-ABI binder
+ * (src/engine/binding/), or jco's generated glue, kept as the reference and an explicit fallback.
+ */
+export type BinderName = 'skiff' | 'jco';
+export const DEFAULT_BINDER: BinderName = 'skiff';
+
+/** The host functions that return promises: under JSPI the guest suspends on them. */
+const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set(ASYNC_IMPORTS);
+
+type Binding =
+  | { kind: 'jco'; glue: Glue; modules: Map<string, WebAssembly.Module> }
+  | { kind: 'skiff'; resolved: ResolvedComponent; modules: Map<Uint8Array, WebAssembly.Module> };
+
 export interface LoadOptions {
   cacheDir?: string;
+  /** Skiff's binder by default; `jco` for the generated glue. */
+  binder?: BinderName;
   /** Wrap a preview1 core module with the preview1 adapter instead of rejecting it. */
   adaptCoreModule?: 'command' | 'reactor';
   /** Caps each linear memory of the component; growing past it fails inside the guest. */
@@ -84,24 +108,23 @@ export class Component {
   readonly exports: string[];
   readonly imports: string[];
   readonly processedBy: string[];
-  readonly #glue: Glue;
-  readonly #modules: Map<string, WebAssembly.Module>;
+  readonly binder: BinderName;
+  readonly #binding: Binding;
   /** The memories each core module used to define, which the host creates per instance. */
   readonly #memories: Map<WebAssembly.Module, HostMemory[]>;
 
   private constructor(
     file: string,
-    transpiled: TranspiledComponent,
-    glue: Glue,
-    modules: Map<string, WebAssembly.Module>,
+    names: { exports: string[]; imports: string[]; processedBy: string[] },
+    binding: Binding,
     memories: Map<WebAssembly.Module, HostMemory[]>,
   ) {
     this.file = file;
-    this.exports = transpiled.exports;
-    this.imports = transpiled.imports;
-    this.processedBy = transpiled.processedBy;
-    this.#glue = glue;
-    this.#modules = modules;
+    this.exports = names.exports;
+    this.imports = names.imports;
+    this.processedBy = names.processedBy;
+    this.binder = binding.kind;
+    this.#binding = binding;
     this.#memories = memories;
   }
 
@@ -128,50 +151,44 @@ export class Component {
       }
       bytes = await adaptPreview1(bytes, options.adaptCoreModule);
     }
-    let transpiled: TranspiledComponent;
-    try {
-      transpiled = await transpileCached(bytes, options.cacheDir ?? defaultCacheDir());
-    } catch (e) {
-      if (e instanceof TableLimitError) {
-        throw new ComponentLoadError(
-          file,
-          e.message,
-          'tables that large are refused (a wasm bomb); shrink it',
-        );
-      }
-      if (e instanceof UnsupportedInstructionError) {
-        throw new ComponentLoadError(
-          file,
-          e.message,
-          'Skiff runs only code it can stop at a timeout; build without that proposal',
-        );
-      }
-      throw new ComponentLoadError(
-        file,
-        `not a valid component: ${e instanceof Error ? e.message : e}`,
-        'rebuild it; the file may be truncated',
-      );
-    }
-    const modules = new Map<string, WebAssembly.Module>();
+    const cacheDir = options.cacheDir ?? defaultCacheDir();
     const memories = new Map<WebAssembly.Module, HostMemory[]>();
     const maxPages =
       options.maxMemoryBytes === undefined ? undefined : Math.floor(options.maxMemoryBytes / WASM_PAGE);
-    for (const [name, path] of transpiled.coreModules) {
-      const core = await readFile(path);
-      const module = await WebAssembly.compile(core);
+    const compile = async (prepared: Uint8Array): Promise<WebAssembly.Module> => {
+      const module = await WebAssembly.compile(prepared as Uint8Array<ArrayBuffer>);
       try {
         memories.set(
           module,
-          hostMemories(core).map((memory) => limitMemory(memory, maxPages)),
+          hostMemories(prepared).map((memory) => limitMemory(memory, maxPages)),
         );
       } catch (e) {
         if (!(e instanceof MemoryLimitError)) throw e;
         throw new ComponentLoadError(file, e.message, 'raise --max-memory');
       }
-      modules.set(name, module);
-    }
-    const glue = (await import(pathToFileURL(transpiled.gluePath).href)) as Glue;
-    return new Component(file, transpiled, glue, modules, memories);
+      return module;
+    };
+    return withLoadErrors(file, async () => {
+      if ((options.binder ?? DEFAULT_BINDER) === 'jco') {
+        const transpiled = await transpileCached(bytes, cacheDir);
+        const modules = new Map<string, WebAssembly.Module>();
+        for (const [name, path] of transpiled.coreModules)
+          modules.set(name, await compile(await readFile(path)));
+        const glue = (await import(pathToFileURL(transpiled.gluePath).href)) as Glue;
+        return new Component(file, transpiled, { kind: 'jco', glue, modules }, memories);
+      }
+      const resolved = parseComponent(bytes);
+      checkSupported(resolved.component);
+      const modules = new Map<Uint8Array, WebAssembly.Module>();
+      for (const module of coreModulesOf(resolved.component))
+        modules.set(module, await compile(await preparedCoreModule(module, cacheDir)));
+      const names = {
+        exports: resolved.world.exports.map((e) => e.name),
+        imports: resolved.world.imports.map((i) => i.name),
+        processedBy: processedBy(resolved.component.customSections),
+      };
+      return new Component(file, names, { kind: 'skiff', resolved, modules }, memories);
+    });
   }
 
   /**
@@ -208,32 +225,87 @@ export class Component {
   }
 
   async instantiate(imports: Record<string, object>): Promise<GuestInstance> {
-    const getCoreModule = (name: string) => {
-      const module = this.#modules.get(name);
-      if (!module) throw new Error(`transpiled glue asked for unknown core module ${name}`);
-      return module;
-    };
     const deadline = new GuestDeadline(interruptController());
     const coreInstances: WebAssembly.Instance[] = [];
-    const instantiateCore: InstantiateCore = async (module, coreImports) => {
+    const coreImportsFor = (module: WebAssembly.Module, coreImports: WebAssembly.Imports) => {
       const memories: Record<string, WebAssembly.Memory> = {};
       for (const memory of this.#memories.get(module) ?? [])
         memories[memory.index] = createHostMemory(memory);
-      const instance = await WebAssembly.instantiate(module, {
+      return {
         ...withPreview1ExitStatus(coreImports),
         [HOST_MEMORY]: memories,
         [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: deadline.flagMemory },
-      });
-      coreInstances.push(instance);
-      return instance;
+      };
     };
     try {
-      const exports = await this.#glue.instantiate(getCoreModule, imports, instantiateCore);
+      const binding = this.#binding;
+      if (binding.kind === 'skiff') {
+        const linked = instantiateComponent(binding.resolved, {
+          hostImports: imports,
+          coreModule: (bytes) => binding.modules.get(bytes) as WebAssembly.Module,
+          instantiateCore: (module, coreImports) => {
+            const instance = new WebAssembly.Instance(module, coreImportsFor(module, coreImports));
+            coreInstances.push(instance);
+            return instance;
+          },
+          suspendingImports: SUSPENDING_IMPORTS,
+        });
+        const state = new InstanceState(coreInstances);
+        // Handle tables are part of the state: a reset instance holds exactly the handles a new one would.
+        const handles = linked.state.snapshot();
+        const reset = () => {
+          if (!state.restore()) return false;
+          linked.state.restore(handles);
+          return true;
+        };
+        return { exports: linked.exports, deadline, reset, dispose: () => deadline.release() };
+      }
+      const getCoreModule = (name: string) => {
+        const module = binding.modules.get(name);
+        if (!module) throw new Error(`transpiled glue asked for unknown core module ${name}`);
+        return module;
+      };
+      const instantiateCore: InstantiateCore = async (module, coreImports) => {
+        const instance = await WebAssembly.instantiate(module, coreImportsFor(module, coreImports));
+        coreInstances.push(instance);
+        return instance;
+      };
+      const exports = await binding.glue.instantiate(getCoreModule, imports, instantiateCore);
       const state = new InstanceState(coreInstances);
       return { exports, deadline, reset: () => state.restore(), dispose: () => deadline.release() };
     } catch (e) {
       deadline.release();
       throw e;
     }
+  }
+}
+
+/** Runs the loading steps, turning what can go wrong into a load error that says what to do. */
+async function withLoadErrors(file: string, load: () => Promise<Component>): Promise<Component> {
+  try {
+    return await load();
+  } catch (e) {
+    if (e instanceof ComponentLoadError) throw e;
+    if (e instanceof TableLimitError)
+      throw new ComponentLoadError(file, e.message, 'tables that large are refused (a wasm bomb); shrink it');
+    if (e instanceof UnsupportedInstructionError)
+      throw new ComponentLoadError(
+        file,
+        e.message,
+        'Skiff runs only code it can stop at a timeout; build without that proposal',
+      );
+    if (e instanceof ComponentParseError)
+      throw new ComponentLoadError(
+        file,
+        `not a valid component: ${e.message.split('\n  hint: ')[0]}`,
+        e.hint,
+      );
+    if (e instanceof UnsupportedComponentError)
+      throw new ComponentLoadError(file, e.message, 'try --binder jco');
+    throw new ComponentLoadError(
+      file,
+      `not a valid component: ${e instanceof Error ? e.message : e}`,
+      'rebuild it; the file may be truncated',
+    );
   }
 }

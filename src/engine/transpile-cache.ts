@@ -41,6 +41,14 @@ export interface TranspiledComponent {
   processedBy: string[];
 }
 
+/**
+ * What every core module goes through before it runs, whichever binder runs it: bounded tables
+ * (limit-tables.ts), its internal state exported so instances can be reset (instance-state.ts),
+ * and checks that let a deadline stop it (interrupt/).
+ */
+export const prepareCoreModule = (bytes: Uint8Array): Uint8Array =>
+  makeInterruptible(exportMutableState(limitTables(bytes)));
+
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return process.env.SKIFF_CACHE_DIR || join(base, 'skiff');
@@ -88,10 +96,7 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
     if (name.endsWith('.d.ts')) continue;
     const target = join(staging, name);
     await mkdir(dirname(target), { recursive: true });
-    // Core modules get bounded tables (limit-tables.ts), their internal state exported so instances
-    // can be reset (instance-state.ts), and checks that let a deadline stop them (interrupt/).
-    const core = (bytes: Uint8Array) => makeInterruptible(exportMutableState(limitTables(bytes)));
-    await writeFile(target, name.endsWith('.wasm') ? core(content) : content);
+    await writeFile(target, name.endsWith('.wasm') ? prepareCoreModule(content) : content);
     if (name.endsWith('.wasm')) coreModules.push(name);
   }
   const exports = result.exports.map(([name]) => name).filter((name) => name.includes(':'));

@@ -231,6 +231,13 @@ export interface Comparison {
   unknownExpectations: string[];
 }
 
+/**
+ * A reason that starts with this marks a test that fails only most of the time: the nanosecond
+ * tests pass when the clock happens to land on a whole microsecond (about 1 run in 10 here), so a
+ * pass does not make the entry stale.
+ */
+export const SOMETIMES_PASSES = 'sometimes passes: ';
+
 export function compareWithExpectations(
   results: TestResult[],
   expectations: Record<string, string>,
@@ -238,7 +245,9 @@ export function compareWithExpectations(
   const ids = new Set(results.map((r) => r.test.id));
   return {
     unexpectedFailures: results.filter((r) => !r.passed && !(r.test.id in expectations)),
-    unexpectedPasses: results.filter((r) => r.passed && r.test.id in expectations),
+    unexpectedPasses: results.filter(
+      (r) => r.passed && r.test.id in expectations && !expectations[r.test.id]?.startsWith(SOMETIMES_PASSES),
+    ),
     unknownExpectations: Object.keys(expectations).filter((id) => !ids.has(id)),
   };
 }

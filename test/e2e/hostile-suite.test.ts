@@ -126,7 +126,7 @@ async function attackRound(t: TestContext, round: number): Promise<void> {
       req.on('error', (e) => (e.message.includes('socket hang up') ? resolve() : reject(e)));
       req.end();
     });
-    await waitFor(() => /\[hostile\] stream ended after \d+ bytes/.test(skiff.stdout() + skiff.stderr()));
+    await skiff.waitForOutput(/\[hostile\] stream ended after \d+ bytes/);
     outcomes.push('GET /hostile/stream, client gone after 4 MiB -> the guest saw its writes fail');
   });
 
@@ -245,12 +245,4 @@ function headOnly(path: string, headers: Record<string, string>): Promise<number
     req.on('error', reject);
     req.flushHeaders();
   });
-}
-
-async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
-  const until = performance.now() + ms;
-  while (!condition()) {
-    if (performance.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -40,12 +40,10 @@ test('response splitting: a body past `content-length: 0` never reaches the wire
       `41\r\nInternal Server Error: the component did not finish its response\n\r\n0\r\n\r\n${NEXT_ANSWER}`,
   );
   assert.equal(ended, 'closed');
-  assert.match(
-    skiff.stdout() + skiff.stderr(),
+  await skiff.waitForOutput(
     /write failed after 0 bytes: last-operation-failed: ErrorCode::HttpResponseBodySize/,
   );
-  assert.match(
-    skiff.stderr(),
+  await skiff.waitForOutput(
     /\[responder\] request \d+ \(GET \/respond\?h=content-length:0&[^)]*\): a write of 44 bytes after 0 would pass the declared content-length of 0; then the guest dropped the body/,
   );
 });
@@ -72,11 +70,8 @@ test('a body shorter than its declared length ends the response cleanly: the con
   const { text, ended } = await pipelined('GET /respond?h=content-length:100&body=short');
   assert.equal(text, `HTTP/1.1 200 OK\r\ncontent-length: 100\r\n${KEEP}\r\nshort`);
   assert.equal(ended, 'closed', 'closed at once, not left open for bytes that will never come');
-  assert.match(skiff.stderr(), /the body ended after 5 bytes, but its content-length declares 100/);
-  assert.match(
-    skiff.stdout() + skiff.stderr(),
-    /finish failed: ErrorCode::HttpResponseBodySize\(Some\(5\)\)/,
-  );
+  await skiff.waitForOutput(/the body ended after 5 bytes, but its content-length declares 100/);
+  await skiff.waitForOutput(/finish failed: ErrorCode::HttpResponseBodySize\(Some\(5\)\)/);
 });
 
 test('a write that would pass the declared length fails whole: no extra byte, and a clean 500 when nothing was sent yet', async () => {
@@ -149,7 +144,7 @@ test('no body: `content-length: 0` when the guest took none; HEAD keeps its decl
     /^HTTP\/1\.1 500 Internal Server Error\r\n[\s\S]*the component declared a body it did not send\n/,
   );
   assert.ok(declaredNoBody.text.endsWith(NEXT_ANSWER));
-  assert.match(skiff.stderr(), /declared content-length: 5 but never took the response body/);
+  await skiff.waitForOutput(/declared content-length: 5 but never took the response body/);
   assert.equal(
     (await pipelined('GET /respond?status=204&h=content-length:5')).text,
     `HTTP/1.1 204 No Content\r\n${KEEP}\r\n${NEXT_ANSWER}`,

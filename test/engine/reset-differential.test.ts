@@ -1,7 +1,8 @@
 /**
- * The lean path must change nothing a guest can see. Oracle: a brand-new instance from jco's glue
- * for every request. Candidate: one instance reset to its post-instantiation snapshot between
- * requests. Both must answer every request identically, for every HTTP fixture.
+ * Skiff's binder and the lean path must change nothing a guest can see. Oracle: a brand-new
+ * instance from jco's glue for every request. Candidate: Skiff's own binder, one instance reset
+ * to its post-instantiation snapshot (handle tables included) between requests. Both must answer
+ * every request identically, for every HTTP fixture.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -21,6 +22,9 @@ const FIXTURES = [
   'fixtures/rust/counter/counter.wasm',
   'fixtures/js/hello/hello.wasm',
   'fixtures/js/echo/echo.wasm',
+  'fixtures/rust/responder/responder.wasm',
+  'fixtures/rust/wstd-guest/wstd-guest.wasm',
+  'fixtures/rust/hostile/hostile.wasm',
 ];
 
 const encoder = new TextEncoder();
@@ -91,14 +95,16 @@ async function ask(
 
 for (const file of FIXTURES) {
   test(`${file}: a reset instance answers exactly like a brand-new one`, async () => {
-    const component = await Component.load(file, { cacheDir: TEST_CACHE_DIR });
-    const exportName = component.requireEntry('http');
+    const jco = await Component.load(file, { cacheDir: TEST_CACHE_DIR, binder: 'jco' });
+    const skiff = await Component.load(file, { cacheDir: TEST_CACHE_DIR, binder: 'skiff' });
+    const exportName = skiff.requireEntry('http');
+    assert.equal(jco.requireEntry('http'), exportName);
     const grants = prepareGrants('differential', {
       environment: { MODE: 'test' },
       files: [],
       allowedOutboundHosts: [],
     });
-    const instantiate = () =>
+    const instantiate = (component: Component) =>
       component.instantiate(
         instanceImports(grants, {
           componentId: 'differential',
@@ -109,15 +115,15 @@ for (const file of FIXTURES) {
           log: () => {},
         }).imports,
       );
-    let recycled = await instantiate();
+    let recycled = await instantiate(skiff);
     let resets = 0;
     for (const spec of REQUESTS) {
-      const oracle = await ask(await instantiate(), exportName, spec);
+      const oracle = await ask(await instantiate(jco), exportName, spec);
       const candidate = await ask(recycled, exportName, spec);
       assert.deepEqual(candidate, oracle, `${spec.method} ${spec.path}`);
       // As in the pool: an instance whose memory grew cannot be reset and is replaced.
       if (recycled.reset()) resets++;
-      else recycled = await instantiate();
+      else recycled = await instantiate(skiff);
     }
     assert.ok(resets >= 2, `only ${resets} of ${REQUESTS.length} requests were followed by a reset`);
   });

@@ -17,6 +17,11 @@ export interface SkiffProcess {
   /** Everything printed so far, stdout and stderr. */
   stdout(): string;
   stderr(): string;
+  /**
+   * Resolves once stdout or stderr matches: the server logs from its worker's own pipe, so a log
+   * line may arrive after the response it is about.
+   */
+  waitForOutput(pattern: RegExp, ms?: number): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -81,6 +86,16 @@ export async function startSkiffUp(
     url,
     stdout: () => stdout,
     stderr: () => stderr,
+    async waitForOutput(pattern, ms = 5000) {
+      const until = performance.now() + ms;
+      while (!pattern.test(stdout + stderr)) {
+        if (performance.now() > until)
+          throw new Error(
+            `the server did not print ${pattern} within ${ms} ms; it printed:\n${stdout}${stderr}`,
+          );
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode;
       const exited = once(child, 'exit');

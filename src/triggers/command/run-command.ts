@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { Component } from '../../engine/component.ts';
+import { type BinderName, Component } from '../../engine/component.ts';
 import { DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
 import type { FileMount } from '../../manifest/app.ts';
 import { GuestExit } from '../../wasi/cli.ts';
@@ -24,6 +24,8 @@ export interface RunOptions {
   maxMemoryBytes?: number | undefined;
   /** Wall-clock limit of the whole run (none by default for commands). */
   timeoutMs?: number | undefined;
+  /** Skiff's binder unless `jco` is asked for. */
+  binder?: BinderName | undefined;
 }
 
 /** Exit status of a guest that trapped, as a process killed by SIGABRT (wasmtime does the same). */
@@ -39,6 +41,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<Run
     cacheDir: options.cacheDir,
     adaptCoreModule: 'command',
     maxMemoryBytes: options.maxMemoryBytes,
+    binder: options.binder,
   });
   const exportName = component.requireEntry('command');
   const grants = prepareGrants(basename(file), {

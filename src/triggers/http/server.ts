@@ -4,7 +4,7 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Component } from '../../engine/component.ts';
+import { type BinderName, Component } from '../../engine/component.ts';
 import { createInstancePool, type InstancePool } from '../../engine/instance-pool.ts';
 import { type App, type ComponentSpec, DEFAULT_FRESH, type LifecycleSpec } from '../../manifest/app.ts';
 import { prepareGrants } from '../../wasi/imports.ts';
@@ -35,6 +35,8 @@ export interface HttpServerOptions {
   hostMaxConcurrent?: number | undefined;
   /** Largest request body accepted (413 when the declared length is larger; the stream fails past it). */
   maxBodyBytes?: number | undefined;
+  /** Skiff's binder unless `jco` is asked for (`skiff up --binder jco`). */
+  binder?: BinderName | undefined;
   /** Overrides every component's manifest lifecycle (`skiff up --lifecycle`). */
   lifecycle?: LifecycleSpec | undefined;
   /** A client must send its whole request head within this (slowloris); default 10 s. */
@@ -90,6 +92,7 @@ async function serveComponent(spec: ComponentSpec, options: HttpServerOptions): 
   const component = await Component.load(spec.source, {
     cacheDir: options.cacheDir,
     maxMemoryBytes: options.maxMemoryBytes ?? spec.limits?.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
+    binder: options.binder,
   });
   const factory = httpInstanceFactory(
     id,

@@ -1,0 +1,75 @@
+/**
+ * The run-time state the generated lift/lower code reads: per component instance
+ * (`ComponentInstanceState`: handle table, `may_enter`/`may_leave`) and per `canon lift`/`canon
+ * lower` definition (`LiftLowerContext`: the canonopts, bound to that instance's memory and
+ * functions). Contexts are created before the core instances exist and filled in afterwards
+ * (`memory.attach`, `realloc`, `postReturn`): a lowered import must exist before the core module
+ * that calls it is instantiated, yet it needs that module's memory and `realloc`.
+ */
+import type { GuestMemory } from './guest-memory.ts';
+import { BorrowScope, HandleTable, type HandleTableSnapshot } from './handle-table.ts';
+
+export type StringEncoding = 'utf8' | 'utf16' | 'latin1+utf16';
+
+/** `realloc(old_ptr, old_size, align, new_size) → new_ptr`, as exported by the guest. */
+export type Realloc = (oldPtr: number, oldSize: number, align: number, newSize: number) => number;
+
+/** A core function, as exported by a wasm instance or given to one as an import. */
+// biome-ignore lint/suspicious/noExplicitAny: core wasm functions take and return numbers and bigints
+export type CoreFunction = (...args: any[]) => any;
+
+export interface InstanceStateSnapshot {
+  readonly handles: HandleTableSnapshot;
+  readonly mayEnter: boolean;
+  readonly mayLeave: boolean;
+}
+
+/** The spec's `ComponentInstance`, as far as the canonical ABI needs it. */
+export class ComponentInstanceState {
+  readonly handles = new HandleTable();
+  /** Cleared while an export call runs: a second entry (reentrance) traps. Stays cleared after a trap. */
+  mayEnter = true;
+  /** Cleared while `realloc` and `post-return` run: they may not call imports. */
+  mayLeave = true;
+  /** The borrow scope of the synchronous export call in progress (there is at most one). */
+  readonly syncTask = new BorrowScope();
+
+  snapshot(): InstanceStateSnapshot {
+    return { handles: this.handles.snapshot(), mayEnter: this.mayEnter, mayLeave: this.mayLeave };
+  }
+
+  restore(s: InstanceStateSnapshot): void {
+    this.handles.restore(s.handles);
+    this.mayEnter = s.mayEnter;
+    this.mayLeave = s.mayLeave;
+    this.syncTask.numBorrows = 0;
+  }
+}
+
+/** The spec's `LiftLowerContext`: the canonopts of one `canon lift` or `canon lower`, bound to an instance. */
+export class LiftLowerContext {
+  readonly instance: ComponentInstanceState;
+  readonly stringEncoding: StringEncoding;
+  /** The `memory` canonopt; required when the function passes strings, lists or spills. */
+  readonly memory: GuestMemory | undefined;
+  /** The `realloc` canonopt; set once the core instance that exports it exists. */
+  realloc: Realloc | undefined;
+  /** The `post-return` canonopt of a `canon lift`. */
+  postReturn: CoreFunction | undefined;
+
+  constructor(
+    instance: ComponentInstanceState,
+    options: {
+      stringEncoding?: StringEncoding;
+      memory?: GuestMemory | undefined;
+      realloc?: Realloc | undefined;
+      postReturn?: CoreFunction | undefined;
+    } = {},
+  ) {
+    this.instance = instance;
+    this.stringEncoding = options.stringEncoding ?? 'utf8';
+    this.memory = options.memory;
+    this.realloc = options.realloc;
+    this.postReturn = options.postReturn;
+  }
+}

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
-import { Component } from '../src/engine/component.ts';
+import { type BinderName, Component } from '../src/engine/component.ts';
 import { monotonicNowImports } from '../src/wasi/clocks.ts';
 import { instanceImports, prepareGrants } from '../src/wasi/imports.ts';
 import { emptySource, lineSink } from '../src/wasi/io/node-streams.ts';
@@ -73,12 +73,12 @@ export function exportsOf(instance: unknown): Record<string, unknown> {
     : (instance as Record<string, unknown>);
 }
 
-async function skiffSpin(stubNow: boolean): Promise<Spin> {
+async function skiffSpin(stubNow: boolean, binder: BinderName = 'skiff'): Promise<Spin> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-'));
   try {
     const file = join(dir, 'spin.wasm');
     await writeFile(file, await parse(SPIN_COMPONENT));
-    const component = await Component.load(file, { cacheDir: join(dir, 'cache') });
+    const component = await Component.load(file, { cacheDir: join(dir, 'cache'), binder });
     const grants = prepareGrants('spin', { environment: {}, files: [], allowedOutboundHosts: [] });
     const host = instanceImports(grants, {
       componentId: 'spin',
@@ -112,6 +112,8 @@ export async function measureHostCall(index: number): Promise<HostCallResult> {
   const spin = [
     () => skiffSpin(false),
     () => skiffSpin(true),
+    () => skiffSpin(false, 'jco'),
+    () => skiffSpin(true, 'jco'),
     () => rawSpin(monotonicNowImports.now),
     () => rawSpin(() => 0n),
   ][index] as () => Promise<Spin>;

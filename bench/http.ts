@@ -42,11 +42,11 @@ const wasmtimeCommand = (): string => (existsSync(WASMTIME_BIN) ? WASMTIME_BIN :
 // First start of a 12 MB guest transpiles it (Skiff caches the result; jco serve does it every time).
 const START_TIMEOUT_MS = 180_000;
 
-function skiff(lifecycle: 'fresh' | 'reuse', workers: number | undefined): HttpTarget {
+function skiff(lifecycle: 'fresh' | 'reuse', workers: number | undefined, binder?: 'jco'): HttpTarget {
   const where = workers === undefined ? 'all cores (default)' : `${workers} worker${workers > 1 ? 's' : ''}`;
   return {
-    id: `skiff-${lifecycle}${workers === undefined ? '' : `-w${workers}`}`,
-    label: `Skiff \`${lifecycle}\`, ${where}`,
+    id: `skiff-${lifecycle}${workers === undefined ? '' : `-w${workers}`}${binder ? `-${binder}` : ''}`,
+    label: `Skiff \`${lifecycle}\`, ${where}${binder ? `, \`--binder ${binder}\`` : ''}`,
     isolation: lifecycle,
     command: async (guest, root) => ({
       command: process.execPath,
@@ -60,6 +60,7 @@ function skiff(lifecycle: 'fresh' | 'reuse', workers: number | undefined): HttpT
         '--lifecycle',
         lifecycle,
         ...(workers === undefined ? [] : ['--workers', String(workers)]),
+        ...(binder ? ['--binder', binder] : []),
       ],
       cwd: root,
       ready: SERVING,
@@ -144,6 +145,8 @@ export const TARGETS: HttpTarget[] = [
   skiff('fresh', undefined),
   skiff('reuse', 1),
   skiff('reuse', undefined),
+  skiff('fresh', undefined, 'jco'),
+  skiff('reuse', undefined, 'jco'),
   wasmtimeServe('fresh'),
   wasmtimeServe('reuse'),
   jcoServe(false),

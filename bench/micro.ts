@@ -2,11 +2,11 @@
  * Micro-benchmarks: per-instance cost of a guest, and host-call overhead. bench/run.ts runs each
  * measurement in a process of its own, so none inherits another's JIT feedback or heap. Prints JSON.
  *
- *   node bench/micro.ts --guest c=fixtures/c/hello/hello.wasm --iterations 200
+ *   node bench/micro.ts --guest c=fixtures/c/hello/hello.wasm --iterations 200 [--binder jco]
  *   node bench/micro.ts --host-call 0
  */
 import { parseArgs } from 'node:util';
-import { Component } from '../src/engine/component.ts';
+import { type BinderName, Component } from '../src/engine/component.ts';
 import { instanceImports, prepareGrants } from '../src/wasi/imports.ts';
 import { emptySource, lineSink } from '../src/wasi/io/node-streams.ts';
 import { exportsOf, type HostCallResult, measureHostCall } from './host-call.ts';
@@ -14,6 +14,7 @@ import { stats, type TimingStats } from './stats.ts';
 
 export interface InstantiationResult {
   guest: string;
+  binder: BinderName;
   file: string;
   /** `instantiate(instanceImports(grants, io).imports)`: what a fresh request pays. */
   instantiate: TimingStats;
@@ -31,8 +32,9 @@ async function measureInstantiation(
   file: string,
   iterations: number,
   warmup: number,
+  binder: BinderName,
 ): Promise<InstantiationResult> {
-  const component = await Component.load(file);
+  const component = await Component.load(file, { binder });
   const grants = prepareGrants(guest, { environment: {}, files: [], allowedOutboundHosts: [] });
   const io = () => ({
     componentId: guest,
@@ -61,6 +63,7 @@ async function measureInstantiation(
   }
   return {
     guest,
+    binder,
     file,
     instantiate: stats(instantiateUs),
     reset: resetUs.length > 0 ? stats(resetUs) : undefined,
@@ -75,12 +78,20 @@ async function main(): Promise<void> {
       'host-call': { type: 'string' },
       iterations: { type: 'string', default: '200' },
       warmup: { type: 'string', default: '20' },
+      binder: { type: 'string', default: 'skiff' },
     },
   });
   let result: InstantiationResult | HostCallResult;
   if (values.guest) {
     const [guest = '', file = ''] = values.guest.split(/=(.*)/s);
-    result = await measureInstantiation(guest, file, Number(values.iterations), Number(values.warmup));
+    const binder = values.binder === 'jco' ? 'jco' : 'skiff';
+    result = await measureInstantiation(
+      guest,
+      file,
+      Number(values.iterations),
+      Number(values.warmup),
+      binder,
+    );
   } else if (values['host-call'] !== undefined) {
     result = await measureHostCall(Number(values['host-call']));
   } else throw new Error('usage: node bench/micro.ts --guest ID=FILE | --host-call N');

@@ -94,13 +94,13 @@ function microTables(micro: BenchResults['micro']): string {
   const lines = [
     '### Instantiation (per instance: `component.instantiate(instanceImports(grants, io).imports)`)',
     '',
-    '| guest | iterations | p50 | p99 | mean | min | `reset()` p50 | `reset()` p99 |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| guest | binder | iterations | p50 | p99 | mean | min | `reset()` p50 | `reset()` p99 |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const m of micro.instantiation) {
     const i = m.instantiate;
     lines.push(
-      `| ${m.guest} | ${i.iterations} | ${formatUs(i.p50Us)} | ${formatUs(i.p99Us)} | ${formatUs(i.meanUs)} | ${formatUs(i.minUs)} | ${formatUs(m.reset?.p50Us)} | ${formatUs(m.reset?.p99Us)} |`,
+      `| ${m.guest} | ${m.binder ?? 'jco'} | ${i.iterations} | ${formatUs(i.p50Us)} | ${formatUs(i.p99Us)} | ${formatUs(i.meanUs)} | ${formatUs(i.minUs)} | ${formatUs(m.reset?.p50Us)} | ${formatUs(m.reset?.p99Us)} |`,
     );
   }
   lines.push(

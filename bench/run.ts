@@ -129,15 +129,19 @@ async function runMicro(guestIds: string[], iterations: number): Promise<MicroRe
   const results: MicroResults = { instantiation: [], hostCalls: [] };
   try {
     for (const guest of GUESTS.filter((g) => guestIds.includes(g.id))) {
-      progress(`micro instantiation, ${guest.label} …`);
-      results.instantiation.push(
-        await microProcess([
-          `--guest`,
-          `${guest.id}=${join(ROOT, guest.file)}`,
-          '--iterations',
-          String(iterations),
-        ]),
-      );
+      for (const binder of ['skiff', 'jco']) {
+        progress(`micro instantiation, ${guest.label}, --binder ${binder} …`);
+        results.instantiation.push(
+          await microProcess([
+            `--guest`,
+            `${guest.id}=${join(ROOT, guest.file)}`,
+            '--iterations',
+            String(iterations),
+            '--binder',
+            binder,
+          ]),
+        );
+      }
     }
     for (const [index, path] of HOST_CALL_PATHS.entries()) {
       progress(`micro host call: ${path} …`);

@@ -20,7 +20,12 @@ function ratioChecks(results: BenchResults): Check[] {
       ['fresh', 0.5, 'jco-instance'],
     ] as const) {
       const skiffRows = rows.filter(
-        (r) => r.isolation === lifecycle && r.target.startsWith('skiff') && r.result && !r.error,
+        (r) =>
+          r.isolation === lifecycle &&
+          r.target.startsWith('skiff') &&
+          !r.target.endsWith('-jco') &&
+          r.result &&
+          !r.error,
       );
       if (!base || skiffRows.length === 0) continue;
       const best = Math.max(...skiffRows.map((r) => rate(r) as number));
@@ -57,7 +62,7 @@ function microChecks(results: BenchResults): Check[] {
     ['c', 100, 'small compiled guest (C)'],
     ['js', 3000, 'componentize-js guest'],
   ] as const) {
-    const m = micro.instantiation.find((i) => i.guest === guest);
+    const m = micro.instantiation.find((i) => i.guest === guest && (i.binder ?? 'skiff') === 'skiff');
     if (!m) continue;
     checks.push({
       target: `Instantiation p50 ≤ ${formatUs(goalUs)}, ${what}`,

@@ -111,6 +111,29 @@ test('usage errors exit 2 and say what was expected', async () => {
   const { code, stderr } = await runSkiff(['up', '--listen', 'nonsense']).done;
   assert.equal(code, 2);
   assert.match(stderr, /--listen nonsense: expected HOST:PORT/);
+  for (const args of [
+    ['up', '--binder', 'glue', '--component', 'fixtures/rust/hello/hello.wasm'],
+    ['run', '--binder', 'glue', 'fixtures/rust/cli/cli.wasm'],
+  ]) {
+    const binder = await runSkiff(args).done;
+    assert.equal(binder.code, 2, args[0]);
+    assert.match(binder.stderr, /--binder glue: expected skiff .* or jco/);
+  }
+});
+
+test("--binder jco runs the same guest through jco's generated glue", async () => {
+  for (const binder of ['skiff', 'jco']) {
+    const { code, stdout } = await runSkiff([
+      'run',
+      '--binder',
+      binder,
+      'fixtures/rust/cli/cli.wasm',
+      'a',
+      'b',
+    ]).done;
+    assert.equal(code, 0, binder);
+    assert.equal(stdout, 'args: a b\n', binder);
+  }
 });
 
 test('a mount whose host folder does not exist is refused before the guest runs', async () => {

@@ -7,24 +7,13 @@
  * printed WIT is then parsed (wit-text.ts) into the same `FunctionType` trees the resolver builds.
  */
 import { componentWit } from '@bytecodealliance/jco-transpile/wasm-tools';
+import { encodeLeb as leb } from '../../wasm-binary.ts';
 import type { FunctionType, ResourceType, ValueType } from '../value-types.ts';
 import { readExternName, readExternType, readSortIndex } from './decode-types.ts';
 import { ByteReader } from './reader.ts';
 import { parseWit, type WitInterface, type WitTypeExpr, type WitWorld } from './wit-text.ts';
 
 const INTERFACE_NAME = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*(?:\/[a-z][a-z0-9-]*)+(?:@.+)?$/;
-
-function leb(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let b = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
 
 /** Renames the outermost component's interface imports and exports into `root:component`. */
 export function renameInterfaces(bytes: Uint8Array): { bytes: Uint8Array; original: Map<string, string> } {

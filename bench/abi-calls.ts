@@ -1,15 +1,19 @@
 /**
  * Microbenchmark of calls across the binder (not a test; run by hand):
- *   node src/engine/binding/canonical-abi/host-call.bench.ts
+ *   npm run bench:abi
  * Guest → host: a wasm loop calling an import N times, through the generated lowered import and
  * through a raw JS import taking the core values. Host → guest: JS calling a core export through
  * the generated lifted export and directly.
  */
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
-import { type FunctionType, primitive } from '../value-types.ts';
-import { liftExport, lowerImport } from './compile.ts';
-import { ComponentInstanceState, type CoreFunction, LiftLowerContext } from './context.ts';
-import { GuestMemory } from './guest-memory.ts';
+import { liftExport, lowerImport } from '../src/engine/binding/canonical-abi/compile.ts';
+import {
+  ComponentInstanceState,
+  type CoreFunction,
+  LiftLowerContext,
+} from '../src/engine/binding/canonical-abi/context.ts';
+import { GuestMemory } from '../src/engine/binding/canonical-abi/guest-memory.ts';
+import { type FunctionType, primitive } from '../src/engine/binding/value-types.ts';
 
 const WAT = `(module
   (import "host" "u64" (func $u64 (param i64) (result i64)))

@@ -4,7 +4,7 @@
  * for the value, used exactly once by the caller.
  */
 import type { ValueType } from '../value-types.ts';
-import { addr, type Emitter } from './emitter.ts';
+import { addr, type Emitter, ENCODING_SUFFIX } from './emitter.ts';
 import { type CoreType, flattenVariant } from './flatten.ts';
 import { lowerCamelCase } from './js-names.ts';
 import { alignment, elemSize, recordLayout, shapeOf, variantLayout } from './layout.ts';
@@ -35,16 +35,7 @@ export class SlotReader {
   }
 }
 
-function liftString(e: Emitter): string {
-  switch (e.stringEncoding) {
-    case 'utf8':
-      return 'liftStringUtf8';
-    case 'utf16':
-      return 'liftStringUtf16';
-    case 'latin1+utf16':
-      return 'liftStringLatin1Utf16';
-  }
-}
+const liftString = (e: Emitter): string => `liftString${ENCODING_SUFFIX[e.stringEncoding]}`;
 
 function intFromI32(name: string, x: string): string {
   switch (name) {

@@ -5,7 +5,7 @@
  * `none`, flags accept a missing object as all-false; impossible values throw a TypeError.
  */
 import type { ValueType } from '../value-types.ts';
-import { addr, type Emitter } from './emitter.ts';
+import { addr, type Emitter, ENCODING_SUFFIX } from './emitter.ts';
 import { type CoreType, flattenType, flattenVariant } from './flatten.ts';
 import { lowerCamelCase, propertyAccess } from './js-names.ts';
 import {
@@ -23,16 +23,7 @@ import { numericElement, optionIsNullable } from './type-walk.ts';
 /** Where a borrowed handle lowered into the guest is scoped (the export call's task). */
 const BORROW_SCOPE = 'inst.syncTask';
 
-function lowerString(e: Emitter): string {
-  switch (e.stringEncoding) {
-    case 'utf8':
-      return 'lowerStringUtf8';
-    case 'utf16':
-      return 'lowerStringUtf16';
-    case 'latin1+utf16':
-      return 'lowerStringLatin1Utf16';
-  }
-}
+const lowerString = (e: Emitter): string => `lowerString${ENCODING_SUFFIX[e.stringEncoding]}`;
 
 function intToI32(name: string, v: string): string {
   switch (name) {

@@ -7,6 +7,13 @@
 import type { ResourceType } from '../value-types.ts';
 import type { StringEncoding } from './context.ts';
 
+/** The runtime string helpers are named per encoding: `liftStringUtf8`, `lowerStringLatin1Utf16`, … */
+export const ENCODING_SUFFIX: Record<StringEncoding, string> = {
+  utf8: 'Utf8',
+  utf16: 'Utf16',
+  'latin1+utf16': 'Latin1Utf16',
+};
+
 export class Emitter {
   readonly #lines: string[] = [];
   readonly #constants: string[] = [];

@@ -81,8 +81,11 @@ export async function handleRequest(
   res: ServerResponse,
 ): Promise<void> {
   const { spec, log } = ctx;
-  const where = `[${spec.id}] request ${ctx.id} (${req.method} ${ctx.target.pathWithQuery})`;
-  const writer = new ResponseWriter(res, req.method ?? 'GET', (problem) => log.error(`${where}: ${problem}`));
+  // Built only when something is logged: not on the path of a request that goes well.
+  const where = () => `[${spec.id}] request ${ctx.id} (${req.method} ${ctx.target.pathWithQuery})`;
+  const writer = new ResponseWriter(res, req.method ?? 'GET', (problem) =>
+    log.error(`${where()}: ${problem}`),
+  );
   let delivered: ResponseResult | undefined;
   const outparam = new ResponseOutparam((result) => {
     delivered = result;
@@ -104,15 +107,15 @@ export async function handleRequest(
       lease.instance.handle(request, outparam),
     );
     if (!delivered) {
-      log.error(`${where}: the component returned without setting a response`);
+      log.error(`${where()}: the component returned without setting a response`);
       writer.fail(500, 'Internal Server Error: the component did not respond');
     } else if (delivered.tag === 'err') {
-      log.error(`${where}: the component answered with error ${JSON.stringify(delivered.val)}`);
+      log.error(`${where()}: the component answered with error ${JSON.stringify(delivered.val)}`);
       writer.fail(500, `Internal Server Error: ${delivered.val.tag}`);
     } else if (!delivered.val.bodyTaken) {
       reusable = true;
     } else if (delivered.val.outgoingBody.state === 'open') {
-      log.error(`${where}: the component returned without finishing the response body`);
+      log.error(`${where()}: the component returned without finishing the response body`);
       writer.fail(500, 'Internal Server Error: the component did not finish its response');
     } else {
       reusable = delivered.val.outgoingBody.state === 'finished';
@@ -120,8 +123,8 @@ export async function handleRequest(
   } catch (e) {
     if (e instanceof DeadlineExceeded) {
       if (e.whileRunning)
-        log.error(`${where} ${e.message}; stopped while running:\n${guestBacktrace(e.cause, '  ')}`);
-      else log.error(`${where} ${e.message}; stopped while waiting on I/O`);
+        log.error(`${where()} ${e.message}; stopped while running:\n${guestBacktrace(e.cause, '  ')}`);
+      else log.error(`${where()} ${e.message}; stopped while waiting on I/O`);
       // The connection closes: the request body may still be arriving for a guest that is gone.
       writer.fail(504, `Gateway Timeout: the component ${e.message}`, { connection: 'close' });
     } else {

@@ -2,15 +2,20 @@
  * Where a component's imported function lives in Skiff's WASI host, whose objects follow jco's
  * layout: one object per interface (keyed without its version), resources as classes named in
  * UpperCamelCase, functions and methods in lowerCamelCase. `[method]r.f` is called on the resource
- * object, `[static]r.f` on its class, `[constructor]r` with `new`.
+ * object, `[static]r.f` on its class, `[constructor]r` with `new`. The names are worked out once
+ * per function; each instance only looks its own host object up.
  */
 import type { HostCall } from '../canonical-abi/generate.ts';
 import { lowerCamelCase } from '../canonical-abi/js-names.ts';
 
-export interface HostFunction {
+export interface HostBinding {
   call: HostCall;
-  /** The function, or the class for `static` and `constructor` calls (unused for `method`). */
-  callee: unknown;
+  /**
+   * The function, or the class for `static` and `constructor` calls (unused for `method`), in this
+   * instance's host. What the host does not provide traps when called, naming what is missing: an
+   * interface Skiff does not grant links, but using it fails loudly, never silently.
+   */
+  callee(hostImports: Record<string, object>): unknown;
 }
 
 /** `wasi:io/streams@0.2.10` → `wasi:io/streams`: the host implements every 0.2.x under one name. */
@@ -21,40 +26,54 @@ const upperCamelCase = (kebab: string): string => {
   return lower.charAt(0).toUpperCase() + lower.slice(1);
 };
 
-/**
- * The host implementation of `func` from `interfaceName`, or a function that traps naming what is
- * missing: an interface Skiff does not grant links, but using it fails loudly, never silently.
- */
-export function hostFunction(
-  hostImports: Record<string, object>,
-  interfaceName: string,
-  func: string,
-): HostFunction {
-  const host = hostImports[unversioned(interfaceName)] as Record<string, unknown> | undefined;
-  const missing = (): HostFunction => ({
-    call: { kind: 'function' },
-    callee: () => {
-      throw new Error(
-        `${interfaceName}#${func} is not available to this component (Skiff does not grant ${unversioned(interfaceName)})`,
-      );
-    },
-  });
+const bindings = new Map<string, HostBinding>();
+
+export function hostBinding(interfaceName: string, func: string): HostBinding {
+  const key = `${interfaceName}#${func}`;
+  let binding = bindings.get(key);
+  if (!binding) {
+    binding = makeBinding(interfaceName, func);
+    bindings.set(key, binding);
+  }
+  return binding;
+}
+
+function makeBinding(interfaceName: string, func: string): HostBinding {
+  const iface = unversioned(interfaceName);
+  const fail = () => {
+    throw new Error(
+      `${interfaceName}#${func} is not available to this component (Skiff does not grant ${iface})`,
+    );
+  };
   const member = /^\[(method|static|constructor)\](.*)$/.exec(func);
   if (!member) {
-    const fn = host?.[lowerCamelCase(func)];
-    return typeof fn === 'function' ? { call: { kind: 'function' }, callee: fn } : missing();
+    const name = lowerCamelCase(func);
+    return {
+      call: { kind: 'function' },
+      callee: (host) => {
+        const fn = (host[iface] as Record<string, unknown> | undefined)?.[name];
+        return typeof fn === 'function' ? fn : fail;
+      },
+    };
   }
   const [, kind, rest] = member as unknown as [string, string, string];
+  const dot = rest.indexOf('.');
   if (kind === 'method')
-    return {
-      call: { kind: 'method', name: lowerCamelCase(rest.slice(rest.indexOf('.') + 1)) },
-      callee: undefined,
-    };
-  const resource = kind === 'constructor' ? rest : rest.slice(0, rest.indexOf('.'));
-  const cls = host?.[upperCamelCase(resource)];
-  if (typeof cls !== 'function') return missing();
-  if (kind === 'constructor') return { call: { kind: 'constructor' }, callee: cls };
-  const name = lowerCamelCase(rest.slice(rest.indexOf('.') + 1));
-  if (typeof (cls as unknown as Record<string, unknown>)[name] !== 'function') return missing();
-  return { call: { kind: 'static', name }, callee: cls };
+    return { call: { kind: 'method', name: lowerCamelCase(rest.slice(dot + 1)) }, callee: () => undefined };
+  const className = upperCamelCase(kind === 'constructor' ? rest : rest.slice(0, dot));
+  const classOf = (host: Record<string, object>) => {
+    const cls = (host[iface] as Record<string, unknown> | undefined)?.[className];
+    return typeof cls === 'function' ? (cls as unknown as Record<string, unknown>) : undefined;
+  };
+  if (kind === 'constructor') {
+    return { call: { kind: 'constructor' }, callee: (host) => classOf(host) ?? fail };
+  }
+  const name = lowerCamelCase(rest.slice(dot + 1));
+  return {
+    call: { kind: 'static', name },
+    callee: (host) => {
+      const cls = classOf(host);
+      return typeof cls?.[name] === 'function' ? cls : { [name]: fail };
+    },
+  };
 }

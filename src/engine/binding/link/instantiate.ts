@@ -7,17 +7,19 @@
  * values made here are kept per definition, so an index is looked up in the decoded index space.
  */
 import {
+  type CompiledFunction,
   ComponentInstanceState,
   type CoreFunction,
+  compileLowerImport,
   GuestMemory,
   LiftLowerContext,
   liftExport,
-  lowerImport,
   type Realloc,
   resourceDrop,
   resourceNew,
   resourceRep,
 } from '../canonical-abi/index.ts';
+import { collectResources } from '../canonical-abi/type-walk.ts';
 import { jspi } from '../jspi.ts';
 import type {
   CanonOptions,
@@ -30,7 +32,7 @@ import type {
   SortIndex,
 } from '../parse/index.ts';
 import type { FunctionType, ResourceType } from '../value-types.ts';
-import { hostFunction, unversioned } from './host-functions.ts';
+import { type HostBinding, hostBinding, unversioned } from './host-functions.ts';
 
 /** A component-level function: implemented by the host, or lifted from a core export. */
 type ComponentFunc =
@@ -272,6 +274,47 @@ function instance(
   return exports;
 }
 
+/** What a `canon lower` of a host function needs beyond the instance: worked out once per definition. */
+interface PreparedLowering {
+  compiled: CompiledFunction;
+  resources: ResourceType[];
+  host: HostBinding;
+  suspending: boolean;
+}
+
+const preparedLowerings = new WeakMap<Definition, PreparedLowering>();
+
+function preparedLowering(
+  definition: Definition,
+  scope: RuntimeScope,
+  func: Extract<ComponentFunc, { kind: 'host' }>,
+  suspendingImports: ReadonlySet<string>,
+): PreparedLowering {
+  let prepared = preparedLowerings.get(definition);
+  if (!prepared) {
+    const c = (definition as Extract<Definition, { kind: 'canon' }>).canon as Extract<
+      Extract<Definition, { kind: 'canon' }>['canon'],
+      { kind: 'lower' }
+    >;
+    const type = scope.types.funcs[c.func] as FunctionType;
+    const host = hostBinding(func.interfaceName, func.name);
+    const suspending = suspendingImports.has(`${unversioned(func.interfaceName)}#${func.name}`);
+    const compiled = compileLowerImport(type, {
+      stringEncoding: c.options.stringEncoding,
+      call: host.call,
+      ...(suspending ? { suspending } : {}),
+      name: `${func.interfaceName}#${func.name}`,
+    });
+    if (compiled.generated.needsMemory && c.options.memory === undefined)
+      throw new UnsupportedComponentError(
+        `\`canon lower\` of ${func.interfaceName}#${func.name} passes values through memory but names no memory`,
+      );
+    prepared = { compiled, resources: collectResources(type), host, suspending };
+    preparedLowerings.set(definition, prepared);
+  }
+  return prepared;
+}
+
 /** One GuestMemory per memory, shared by every lift and lower that uses it (one set of views to refresh). */
 const guestMemories = new WeakMap<WebAssembly.Memory, GuestMemory>();
 function guestMemory(memory: WebAssembly.Memory): GuestMemory {
@@ -335,26 +378,18 @@ function canon(
   const c = definition.canon;
   switch (c.kind) {
     case 'lower': {
-      if (c.options.async)
-        throw new UnsupportedComponentError('async lowering (WASI 0.3) is not supported yet');
       const func = scope.get('func', c.func) as ComponentFunc;
-      const type = scope.types.funcs[c.func] as FunctionType;
-      const cx = contextFor(scope, c.options, state);
       if (func.kind === 'lifted')
         throw new UnsupportedComponentError(
           'the component links two of its own components together (a lifted function lowered again); use --binder jco',
         );
-      const host = hostFunction(options.hostImports, func.interfaceName, func.name);
-      const qualified = `${unversioned(func.interfaceName)}#${func.name}`;
-      const suspending = options.suspendingImports.has(qualified);
-      const lowered = lowerImport(type, {
-        cx,
-        callee: host.callee,
-        call: host.call,
-        suspending,
-        name: `${func.interfaceName}#${func.name}`,
-      });
-      return suspending ? new jspi.Suspending(lowered) : lowered;
+      const lowering = preparedLowering(definition, scope, func, options.suspendingImports);
+      const lowered = lowering.compiled.bind(
+        contextFor(scope, c.options, state),
+        lowering.host.callee(options.hostImports),
+        lowering.resources,
+      );
+      return lowering.suspending ? new jspi.Suspending(lowered) : lowered;
     }
     case 'lift': {
       if (c.options.async)

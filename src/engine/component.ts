@@ -1,20 +1,17 @@
 /**
- * A loaded component: validated, transpiled (cached), core modules compiled once. Each call to
- * `instantiate` makes a fresh instance with its own imports; compiled code is shared.
+ * A loaded component: validated, bound by a binder (Skiff's own, or jco's glue), core modules
+ * prepared and compiled once. Each call to `instantiate` makes a fresh instance with its own
+ * imports; compiled code is shared.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { GuestExit } from '../wasi/cli.ts';
 import { adaptPreview1 } from './adapt-preview1.ts';
-import { coreModulesOf, preparedCoreModule } from './binding/core-modules.ts';
-import {
-  checkSupported,
-  instantiateComponent,
-  UnsupportedComponentError,
-} from './binding/link/instantiate.ts';
-import { ComponentParseError, parseComponent, type ResolvedComponent } from './binding/parse/index.ts';
-import { processedBy } from './binding/producers.ts';
+import type { Binder, BinderName, BoundComponent, GuestExports } from './binding/binder.ts';
+import { jcoBinder } from './binding/jco-binder.ts';
+import { UnsupportedComponentError } from './binding/link/instantiate.ts';
+import { ComponentParseError } from './binding/parse/index.ts';
+import { skiffBinder } from './binding/skiff-binder.ts';
 import { ComponentLoadError } from './errors.ts';
 import { InstanceState } from './instance-state.ts';
 import { interruptController } from './interrupt/controller.ts';
@@ -29,7 +26,7 @@ import {
 } from './interrupt/instrument.ts';
 import { limitMemory, MemoryLimitError, WASM_PAGE } from './limit-memory.ts';
 import { TableLimitError } from './limit-tables.ts';
-import { ASYNC_IMPORTS, defaultCacheDir, transpileCached } from './transpile-cache.ts';
+import { defaultCacheDir } from './transpile-cache.ts';
 import { wasmKind } from './wasm-kind.ts';
 
 export type EntryPoint = 'http' | 'command';
@@ -37,18 +34,6 @@ export type EntryPoint = 'http' | 'command';
 const ENTRY_EXPORTS: Record<EntryPoint, string> = {
   http: 'wasi:http/incoming-handler',
   command: 'wasi:cli/run',
-};
-
-type InstantiateCore = (
-  module: WebAssembly.Module,
-  imports: WebAssembly.Imports,
-) => Promise<WebAssembly.Instance>;
-type Glue = {
-  instantiate(
-    getCoreModule: (name: string) => WebAssembly.Module,
-    imports: Record<string, object>,
-    instantiateCore?: InstantiateCore,
-  ): Promise<GuestExports>;
 };
 
 /**
@@ -75,23 +60,11 @@ export interface GuestInstance {
   /** The instance will not be called again. */
   dispose(): void;
 }
-// The glue's exports are typed by the component's WIT, which this host only knows at run time.
-// biome-ignore lint/suspicious/noExplicitAny: shape checked by the entry-point callers
-export type GuestExports = Record<string, any>;
+export type { BinderName, GuestExports };
 
-/**
- * Which code binds the component's core modules to the host: Skiff's own canonical-ABI binder
- * (src/engine/binding/), or jco's generated glue, kept as the reference and an explicit fallback.
- */
-export type BinderName = 'skiff' | 'jco';
+/** Skiff's own binder unless `--binder jco` asks for jco's generated glue. */
 export const DEFAULT_BINDER: BinderName = 'skiff';
-
-/** The host functions that return promises: under JSPI the guest suspends on them. */
-const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set(ASYNC_IMPORTS);
-
-type Binding =
-  | { kind: 'jco'; glue: Glue; modules: Map<string, WebAssembly.Module> }
-  | { kind: 'skiff'; resolved: ResolvedComponent; modules: Map<Uint8Array, WebAssembly.Module> };
+const BINDERS: Record<BinderName, Binder> = { skiff: skiffBinder, jco: jcoBinder };
 
 export interface LoadOptions {
   cacheDir?: string;
@@ -109,22 +82,22 @@ export class Component {
   readonly imports: string[];
   readonly processedBy: string[];
   readonly binder: BinderName;
-  readonly #binding: Binding;
+  readonly #bound: BoundComponent;
   /** The memories each core module used to define, which the host creates per instance. */
   readonly #memories: Map<WebAssembly.Module, HostMemory[]>;
 
   private constructor(
     file: string,
-    names: { exports: string[]; imports: string[]; processedBy: string[] },
-    binding: Binding,
+    binder: BinderName,
+    bound: BoundComponent,
     memories: Map<WebAssembly.Module, HostMemory[]>,
   ) {
     this.file = file;
-    this.exports = names.exports;
-    this.imports = names.imports;
-    this.processedBy = names.processedBy;
-    this.binder = binding.kind;
-    this.#binding = binding;
+    this.exports = bound.exports;
+    this.imports = bound.imports;
+    this.processedBy = bound.processedBy;
+    this.binder = binder;
+    this.#bound = bound;
     this.#memories = memories;
   }
 
@@ -168,26 +141,10 @@ export class Component {
       }
       return module;
     };
+    const binder = options.binder ?? DEFAULT_BINDER;
     return withLoadErrors(file, async () => {
-      if ((options.binder ?? DEFAULT_BINDER) === 'jco') {
-        const transpiled = await transpileCached(bytes, cacheDir);
-        const modules = new Map<string, WebAssembly.Module>();
-        for (const [name, path] of transpiled.coreModules)
-          modules.set(name, await compile(await readFile(path)));
-        const glue = (await import(pathToFileURL(transpiled.gluePath).href)) as Glue;
-        return new Component(file, transpiled, { kind: 'jco', glue, modules }, memories);
-      }
-      const resolved = parseComponent(bytes);
-      checkSupported(resolved.component);
-      const modules = new Map<Uint8Array, WebAssembly.Module>();
-      for (const module of coreModulesOf(resolved.component))
-        modules.set(module, await compile(await preparedCoreModule(module, cacheDir)));
-      const names = {
-        exports: resolved.world.exports.map((e) => e.name),
-        imports: resolved.world.imports.map((i) => i.name),
-        processedBy: processedBy(resolved.component.customSections),
-      };
-      return new Component(file, names, { kind: 'skiff', resolved, modules }, memories);
+      const bound = await BINDERS[binder](bytes, { cacheDir, compile });
+      return new Component(file, binder, bound, memories);
     });
   }
 
@@ -227,52 +184,32 @@ export class Component {
   async instantiate(imports: Record<string, object>): Promise<GuestInstance> {
     const deadline = new GuestDeadline(interruptController());
     const coreInstances: WebAssembly.Instance[] = [];
-    const coreImportsFor = (module: WebAssembly.Module, coreImports: WebAssembly.Imports) => {
-      const memories: Record<string, WebAssembly.Memory> = {};
-      for (const memory of this.#memories.get(module) ?? [])
-        memories[memory.index] = createHostMemory(memory);
-      return {
-        ...withPreview1ExitStatus(coreImports),
-        [HOST_MEMORY]: memories,
-        [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: deadline.flagMemory },
-      };
-    };
-    try {
-      const binding = this.#binding;
-      if (binding.kind === 'skiff') {
-        const linked = instantiateComponent(binding.resolved, {
-          hostImports: imports,
-          coreModule: (bytes) => binding.modules.get(bytes) as WebAssembly.Module,
-          instantiateCore: (module, coreImports) => {
-            const instance = new WebAssembly.Instance(module, coreImportsFor(module, coreImports));
-            coreInstances.push(instance);
-            return instance;
-          },
-          suspendingImports: SUSPENDING_IMPORTS,
+    const core = {
+      instantiate: (module: WebAssembly.Module, coreImports: WebAssembly.Imports) => {
+        const memories: Record<string, WebAssembly.Memory> = {};
+        for (const memory of this.#memories.get(module) ?? [])
+          memories[memory.index] = createHostMemory(memory);
+        const instance = new WebAssembly.Instance(module, {
+          ...withPreview1ExitStatus(coreImports),
+          [HOST_MEMORY]: memories,
+          [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: deadline.flagMemory },
         });
-        const state = new InstanceState(coreInstances);
-        // Handle tables are part of the state: a reset instance holds exactly the handles a new one would.
-        const handles = linked.state.snapshot();
-        const reset = () => {
-          if (!state.restore()) return false;
-          linked.state.restore(handles);
-          return true;
-        };
-        return { exports: linked.exports, deadline, reset, dispose: () => deadline.release() };
-      }
-      const getCoreModule = (name: string) => {
-        const module = binding.modules.get(name);
-        if (!module) throw new Error(`transpiled glue asked for unknown core module ${name}`);
-        return module;
-      };
-      const instantiateCore: InstantiateCore = async (module, coreImports) => {
-        const instance = await WebAssembly.instantiate(module, coreImportsFor(module, coreImports));
         coreInstances.push(instance);
         return instance;
-      };
-      const exports = await binding.glue.instantiate(getCoreModule, imports, instantiateCore);
+      },
+    };
+    try {
+      const bound = await this.#bound.instantiate(imports, core);
       const state = new InstanceState(coreInstances);
-      return { exports, deadline, reset: () => state.restore(), dispose: () => deadline.release() };
+      // The binder's own state (handle tables) is part of the snapshot: a reset instance holds
+      // exactly the handles a new one would.
+      const restoreBinder = bound.snapshot?.();
+      const reset = () => {
+        if (!state.restore()) return false;
+        restoreBinder?.();
+        return true;
+      };
+      return { exports: bound.exports, deadline, reset, dispose: () => deadline.release() };
     } catch (e) {
       deadline.release();
       throw e;

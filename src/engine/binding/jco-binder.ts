@@ -1,0 +1,42 @@
+/**
+ * jco's generated glue as a binder (`--binder jco`): the reference Skiff's binder is tested
+ * against, and an explicit fallback. Transpiled once per component and cached on disk.
+ */
+import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { transpileCached } from '../transpile-cache.ts';
+import type { Binder, GuestExports } from './binder.ts';
+
+type Glue = {
+  instantiate(
+    getCoreModule: (name: string) => WebAssembly.Module,
+    imports: Record<string, object>,
+    instantiateCore: (
+      module: WebAssembly.Module,
+      imports: WebAssembly.Imports,
+    ) => Promise<WebAssembly.Instance>,
+  ): Promise<GuestExports>;
+};
+
+export const jcoBinder: Binder = async (bytes, { cacheDir, compile }) => {
+  const transpiled = await transpileCached(bytes, cacheDir);
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const [name, path] of transpiled.coreModules) modules.set(name, await compile(await readFile(path)));
+  const glue = (await import(pathToFileURL(transpiled.gluePath).href)) as Glue;
+  const getCoreModule = (name: string) => {
+    const module = modules.get(name);
+    if (!module) throw new Error(`transpiled glue asked for unknown core module ${name}`);
+    return module;
+  };
+  return {
+    exports: transpiled.exports,
+    imports: transpiled.imports,
+    processedBy: transpiled.processedBy,
+    async instantiate(hostImports, core) {
+      const exports = await glue.instantiate(getCoreModule, hostImports, async (module, imports) =>
+        core.instantiate(module, imports),
+      );
+      return { exports };
+    },
+  };
+};

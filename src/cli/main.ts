@@ -3,7 +3,6 @@ import { ComponentLoadError } from '../engine/errors.ts';
 import { ManifestError } from '../manifest/errors.ts';
 import { ListenError } from '../triggers/http/server.ts';
 import { GrantError } from '../wasi/imports.ts';
-import { inspect } from './inspect.ts';
 import { UsageError } from './options.ts';
 import { run } from './run.ts';
 import { up } from './up.ts';
@@ -19,7 +18,12 @@ const USAGE = `skiff — serve and run WebAssembly components
   skiff inspect FILE.wasm
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { up, run, inspect };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  up,
+  run,
+  // inspect prints WIT with jco's wasm-tools, which takes a good part of a start-up to load.
+  inspect: async (argv) => (await import('./inspect.ts')).inspect(argv),
+};
 const NOT_YET = new Set(['build', 'new']);
 
 export async function main(argv: string[]): Promise<number> {

@@ -6,7 +6,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { componentNew } from '@bytecodealliance/jco-transpile/wasm-tools';
 
 export type Preview1Kind = 'command' | 'reactor';
 
@@ -26,5 +25,7 @@ function loadAdapter(kind: Preview1Kind): Promise<Uint8Array> {
 /** Wraps a preview1 core module into a WASI 0.2 component (`command` exports wasi:cli/run). */
 export async function adaptPreview1(coreModule: Uint8Array, kind: Preview1Kind): Promise<Uint8Array> {
   const adapter = await loadAdapter(kind);
+  // Loaded only for preview1 modules: wasm-tools takes a good part of a start-up to load.
+  const { componentNew } = await import('@bytecodealliance/jco-transpile/wasm-tools');
   return componentNew(coreModule, [['wasi_snapshot_preview1', adapter]]);
 }

@@ -12,6 +12,7 @@ import { jcoBinder } from './binding/jco-binder.ts';
 import { UnsupportedComponentError } from './binding/link/instantiate.ts';
 import { ComponentParseError } from './binding/parse/index.ts';
 import { skiffBinder } from './binding/skiff-binder.ts';
+import { defaultCacheDir } from './core-module.ts';
 import { ComponentLoadError } from './errors.ts';
 import { InstanceState } from './instance-state.ts';
 import { interruptController } from './interrupt/controller.ts';
@@ -26,7 +27,6 @@ import {
 } from './interrupt/instrument.ts';
 import { limitMemory, MemoryLimitError, WASM_PAGE } from './limit-memory.ts';
 import { TableLimitError } from './limit-tables.ts';
-import { defaultCacheDir } from './transpile-cache.ts';
 import { wasmKind } from './wasm-kind.ts';
 
 export type EntryPoint = 'http' | 'command';

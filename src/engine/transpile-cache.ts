@@ -6,27 +6,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { metadataShow } from '@bytecodealliance/jco-transpile/wasm-tools';
-import { exportMutableState } from './export-state.ts';
-import { makeInterruptible } from './interrupt/instrument.ts';
-import { limitTables } from './limit-tables.ts';
+import { defaultCacheDir, prepareCoreModule, SUSPENDING_IMPORTS } from './core-module.ts';
 
 /** Bump when the options below change, so old cache entries are not reused. */
 const CACHE_FORMAT = 'skiff-transpile-7';
 
-export const ASYNC_IMPORTS = [
-  'wasi:io/poll#poll',
-  'wasi:io/poll#[method]pollable.block',
-  'wasi:io/streams#[method]input-stream.blocking-read',
-  'wasi:io/streams#[method]input-stream.blocking-skip',
-  'wasi:io/streams#[method]output-stream.blocking-write-and-flush',
-  'wasi:io/streams#[method]output-stream.blocking-flush',
-  'wasi:io/streams#[method]output-stream.blocking-write-zeroes-and-flush',
-  'wasi:io/streams#[method]output-stream.blocking-splice',
-];
 export const ASYNC_EXPORTS = ['wasi:http/incoming-handler#handle', 'wasi:cli/run#run'];
 
 export interface TranspiledComponent {
@@ -39,19 +26,6 @@ export interface TranspiledComponent {
   imports: string[];
   /** The component's `processed-by` producers, e.g. `ComponentizeJS 0.23.0`. */
   processedBy: string[];
-}
-
-/**
- * What every core module goes through before it runs, whichever binder runs it: bounded tables
- * (limit-tables.ts), its internal state exported so instances can be reset (instance-state.ts),
- * and checks that let a deadline stop it (interrupt/).
- */
-export const prepareCoreModule = (bytes: Uint8Array): Uint8Array =>
-  makeInterruptible(exportMutableState(limitTables(bytes)));
-
-export function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return process.env.SKIFF_CACHE_DIR || join(base, 'skiff');
 }
 
 interface Meta {
@@ -84,7 +58,7 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
     name: 'component',
     instantiation: 'async',
     asyncMode: 'jspi',
-    asyncImports: ASYNC_IMPORTS,
+    asyncImports: SUSPENDING_IMPORTS,
     asyncExports: ASYNC_EXPORTS,
     emitTypescriptDeclarations: false,
     base64Cutoff: 0,

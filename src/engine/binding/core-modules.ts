@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { prepareCoreModule } from '../transpile-cache.ts';
+import { prepareCoreModule } from '../core-module.ts';
 import type { Component as ComponentAst } from './parse/index.ts';
 
 /** Bump when prepareCoreModule changes what it writes. */

@@ -4,7 +4,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { transpileCached } from '../transpile-cache.ts';
 import type { Binder, GuestExports } from './binder.ts';
 
 type Glue = {
@@ -19,6 +18,8 @@ type Glue = {
 };
 
 export const jcoBinder: Binder = async (bytes, { cacheDir, compile }) => {
+  // Loaded only when asked for: jco's transpiler takes a good part of a start-up to load.
+  const { transpileCached } = await import('../transpile-cache.ts');
   const transpiled = await transpileCached(bytes, cacheDir);
   const modules = new Map<string, WebAssembly.Module>();
   for (const [name, path] of transpiled.coreModules) modules.set(name, await compile(await readFile(path)));

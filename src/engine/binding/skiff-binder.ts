@@ -1,5 +1,5 @@
 /** Skiff's own binder: parse the component, prepare its core modules, link it per instance. */
-import { ASYNC_IMPORTS } from '../transpile-cache.ts';
+import { SUSPENDING_IMPORTS as SUSPENDING } from '../core-module.ts';
 import type { Binder } from './binder.ts';
 import { coreModulesOf, preparedCoreModule } from './core-modules.ts';
 import { checkSupported, instantiateComponent } from './link/instantiate.ts';
@@ -7,7 +7,7 @@ import { parseComponent } from './parse/index.ts';
 import { processedBy } from './producers.ts';
 
 /** The host functions that return promises: under JSPI the guest suspends on them. */
-const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set(ASYNC_IMPORTS);
+const SUSPENDING_IMPORTS: ReadonlySet<string> = new Set(SUSPENDING);
 
 export const skiffBinder: Binder = async (bytes, { cacheDir, compile }) => {
   const resolved = parseComponent(bytes);

@@ -1,0 +1,33 @@
+/**
+ * What every core module goes through before it runs, whichever binder runs it, and where the
+ * prepared modules are cached. Kept apart from jco's transpiler so Skiff's binder never loads it.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { exportMutableState } from './export-state.ts';
+import { makeInterruptible } from './interrupt/instrument.ts';
+import { limitTables } from './limit-tables.ts';
+
+/**
+ * Bounded tables (limit-tables.ts), internal state exported so instances can be reset
+ * (instance-state.ts), and checks that let a deadline stop the module (interrupt/).
+ */
+export const prepareCoreModule = (bytes: Uint8Array): Uint8Array =>
+  makeInterruptible(exportMutableState(limitTables(bytes)));
+
+export function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return process.env.SKIFF_CACHE_DIR || join(base, 'skiff');
+}
+
+/** The host functions a guest waits on: under JSPI it suspends on them while the thread serves others. */
+export const SUSPENDING_IMPORTS = [
+  'wasi:io/poll#poll',
+  'wasi:io/poll#[method]pollable.block',
+  'wasi:io/streams#[method]input-stream.blocking-read',
+  'wasi:io/streams#[method]input-stream.blocking-skip',
+  'wasi:io/streams#[method]output-stream.blocking-write-and-flush',
+  'wasi:io/streams#[method]output-stream.blocking-flush',
+  'wasi:io/streams#[method]output-stream.blocking-write-zeroes-and-flush',
+  'wasi:io/streams#[method]output-stream.blocking-splice',
+];

@@ -27,6 +27,7 @@ import {
 } from './interrupt/instrument.ts';
 import { limitMemory, MemoryLimitError, WASM_PAGE } from './limit-memory.ts';
 import { TableLimitError } from './limit-tables.ts';
+import { hasStartFunction } from './wasm-binary.ts';
 import { wasmKind } from './wasm-kind.ts';
 
 export type EntryPoint = 'http' | 'command';
@@ -85,12 +86,18 @@ export class Component {
   readonly #bound: BoundComponent;
   /** The memories each core module used to define, which the host creates per instance. */
   readonly #memories: Map<WebAssembly.Module, HostMemory[]>;
+  /**
+   * Post-instantiation memory contents shared by every instance, when no core module runs code
+   * at instantiation (then each instance starts from the data segments alone); undefined otherwise.
+   */
+  readonly #memoryImages: Uint8Array[] | undefined;
 
   private constructor(
     file: string,
     binder: BinderName,
     bound: BoundComponent,
     memories: Map<WebAssembly.Module, HostMemory[]>,
+    deterministic: boolean,
   ) {
     this.file = file;
     this.exports = bound.exports;
@@ -99,6 +106,7 @@ export class Component {
     this.binder = binder;
     this.#bound = bound;
     this.#memories = memories;
+    this.#memoryImages = deterministic ? [] : undefined;
   }
 
   static async load(file: string, options: LoadOptions = {}): Promise<Component> {
@@ -128,7 +136,9 @@ export class Component {
     const memories = new Map<WebAssembly.Module, HostMemory[]>();
     const maxPages =
       options.maxMemoryBytes === undefined ? undefined : Math.floor(options.maxMemoryBytes / WASM_PAGE);
+    let deterministic = true;
     const compile = async (prepared: Uint8Array): Promise<WebAssembly.Module> => {
+      if (hasStartFunction(prepared)) deterministic = false;
       const module = await WebAssembly.compile(prepared as Uint8Array<ArrayBuffer>);
       try {
         memories.set(
@@ -144,7 +154,7 @@ export class Component {
     const binder = options.binder ?? DEFAULT_BINDER;
     return withLoadErrors(file, async () => {
       const bound = await BINDERS[binder](bytes, { cacheDir, compile });
-      return new Component(file, binder, bound, memories);
+      return new Component(file, binder, bound, memories, deterministic);
     });
   }
 
@@ -200,7 +210,7 @@ export class Component {
     };
     try {
       const bound = await this.#bound.instantiate(imports, core);
-      const state = new InstanceState(coreInstances);
+      const state = new InstanceState(coreInstances, this.#memoryImages);
       // The binder's own state (handle tables) is part of the snapshot: a reset instance holds
       // exactly the handles a new one would.
       const restoreBinder = bound.snapshot?.();

@@ -74,3 +74,21 @@ test('an instance whose memory grew cannot be restored (its size is visible to t
   assert.equal(state.restore(), false);
   assert.deepEqual(exports.read?.(), [6, 88, 0], 'a refused restore changes nothing');
 });
+
+test('instances of one module share their post-instantiation memory image: one copy, each restored to it', async () => {
+  const images: Uint8Array[] = [];
+  const first = await instantiate();
+  const firstState = new InstanceState([first.instance], images);
+  assert.equal(images.length, 1, 'the first instance fills the shared image');
+  const second = await instantiate();
+  const secondState = new InstanceState([second.instance], images);
+  assert.equal(images.length, 1);
+  second.exports.mutate?.();
+  first.exports.mutate?.();
+  assert.deepEqual(second.exports.read?.(), [6, 88, 0]);
+  assert.equal(secondState.restore(), true);
+  assert.equal(firstState.restore(), true);
+  // Each is back to the data segments, and neither restore touched the other's memory.
+  assert.deepEqual(second.exports.read?.(), [5, 102, 1]);
+  assert.deepEqual(first.exports.read?.(), [5, 102, 1]);
+});

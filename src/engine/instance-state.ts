@@ -25,8 +25,14 @@ export class InstanceState {
   /** False when some state cannot be read from JS (e.g. a v128 global): such instances are not reset. */
   readonly resettable: boolean;
 
-  /** Captures the state reachable from the given core instances (deduplicated: memories are shared). */
-  constructor(instances: WebAssembly.Instance[]) {
+  /**
+   * Captures the state reachable from the given core instances (deduplicated: memories are shared).
+   * `memoryImages`, when given, holds the memories' contents right after instantiation as another
+   * instance of the same component saw them, and they are used instead of copying these: valid
+   * only when instantiation runs no guest code (no core start function), so every instance starts
+   * from the data segments alone. It is filled on first use.
+   */
+  constructor(instances: WebAssembly.Instance[], memoryImages?: Uint8Array[]) {
     const seen = new Set<object>();
     let resettable = true;
     for (const instance of instances) {
@@ -35,7 +41,13 @@ export class InstanceState {
         seen.add(value);
         try {
           if (value instanceof WebAssembly.Memory) {
-            this.#memories.push({ memory: value, bytes: new Uint8Array(value.buffer).slice() });
+            const k = this.#memories.length;
+            let image = memoryImages?.[k];
+            if (image?.length !== value.buffer.byteLength) {
+              image = new Uint8Array(value.buffer).slice();
+              if (memoryImages) memoryImages[k] = image;
+            }
+            this.#memories.push({ memory: value, bytes: image });
           } else if (value instanceof WebAssembly.Global) {
             // Writing an immutable global throws; writing back its own value tells them apart.
             const current = value.value;

@@ -142,3 +142,10 @@ export function skipConstExpr(r: Reader): void {
     // Other opcodes allowed in constant expressions (extended-const add/sub/mul) have no immediates.
   }
 }
+
+/** The start section's id: a function the engine runs during instantiation. */
+const START_SECTION = 8;
+
+/** True when instantiating the module runs guest code (it has a start function). */
+export const hasStartFunction = (bytes: Uint8Array): boolean =>
+  sections(bytes).some((section) => section.id === START_SECTION);

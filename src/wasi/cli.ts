@@ -3,6 +3,7 @@
  * the guest sees only what the manifest or the command line granted, never the host's own env.
  */
 import { type ByteSink, type ByteSource, InputStream, OutputStream } from './io/streams.ts';
+import type { WasiHost } from './shapes/index.ts';
 
 /** Thrown through the guest's frames when it calls `exit`; the runner turns it into an exit code. */
 export class GuestExit extends Error {
@@ -33,7 +34,10 @@ const unclosable = <T extends { close?: () => void }>(end: T): T => ({ ...end, c
 class TerminalInput {}
 class TerminalOutput {}
 
-export function cliImports(state: CliState): Record<string, object> {
+/** The `wasi:cli/*` interfaces a component imports (`run` is one it exports). */
+export type CliImports = Pick<WasiHost, Extract<keyof WasiHost, `wasi:cli/${string}`>>;
+
+export function cliImports(state: CliState): CliImports {
   return {
     'wasi:cli/environment': {
       getEnvironment: () => state.env,

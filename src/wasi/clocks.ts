@@ -1,6 +1,7 @@
 /** `wasi:clocks` — allowed to every guest. Timers are pollables, so sleeping suspends only the guest. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pollable } from './io/poll.ts';
+import type { WasiClocksMonotonicClock, WasiClocksWallClock } from './shapes/clocks.ts';
 
 const monotonicNow = (): bigint => process.hrtime.bigint();
 
@@ -22,7 +23,7 @@ function pollableAt(deadline: bigint, stopped: AbortSignal): Pollable {
 
 export const monotonicNowImports = { now: monotonicNow, resolution: (): bigint => 1n };
 
-export function monotonicClockImports(stopped: AbortSignal) {
+export function monotonicClockImports(stopped: AbortSignal): WasiClocksMonotonicClock {
   return {
     ...monotonicNowImports,
     subscribeInstant: (when: bigint): Pollable => pollableAt(when, stopped),
@@ -41,4 +42,4 @@ export const wallClockImports = {
     return { seconds: micros / 1_000_000n, nanoseconds: Number(micros % 1_000_000n) * 1000 };
   },
   resolution: (): Datetime => ({ seconds: 0n, nanoseconds: 1000 }),
-};
+} satisfies WasiClocksWallClock;

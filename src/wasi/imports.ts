@@ -25,6 +25,8 @@ import { pollImports } from './io/poll.ts';
 import type { ByteSink, ByteSource } from './io/streams.ts';
 import { streamsImports } from './io/streams.ts';
 import { insecureRandomImports, insecureSeedImports, randomImports } from './random.ts';
+import type * as HttpShapes from './shapes/http.ts';
+import type { WasiHost, WasiHttpTypes } from './shapes/index.ts';
 
 /** What one component may reach, checked and resolved when it is loaded. */
 export interface ComponentGrants {
@@ -82,19 +84,22 @@ const httpTypes = {
   IncomingRequest,
   IncomingResponse,
   OutgoingBody,
-  OutgoingRequest,
-  OutgoingResponse,
+  // TypeScript checks constructor parameters contravariantly, and these two take Skiff's own Fields
+  // (the only `fields` a binder can hand back, since the host made it), not any object of its shape.
+  // The assertion keeps the instance type and the arity checked.
+  OutgoingRequest: OutgoingRequest as new (headers: HttpShapes.Fields) => OutgoingRequest,
+  OutgoingResponse: OutgoingResponse as new (headers: HttpShapes.Fields) => OutgoingResponse,
   RequestOptions,
   ResponseOutparam,
   httpErrorCode: (error: IoError) => (error instanceof IoError ? error.codes.http : undefined),
-};
+} satisfies WasiHttpTypes;
 
 export function instanceImports(grants: ComponentGrants, io: InstanceIo): InstanceImports {
   const filesystem = filesystemImports(grants.preopens);
   // Disposing the instance ends its waits (timers, outbound requests), so a guest suspended on
   // them resumes, fails and lets go of its memory instead of lingering.
   const stopped = new AbortController();
-  const imports: Record<string, object> = {
+  const imports = {
     ...cliImports({
       args: io.args,
       env: Object.entries(grants.env),
@@ -115,7 +120,7 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
     'wasi:random/random': randomImports,
     'wasi:random/insecure': insecureRandomImports,
     'wasi:random/insecure-seed': insecureSeedImports,
-  };
+  } satisfies WasiHost;
   const release = () => {
     io.stdout.close?.();
     io.stderr.close?.();

@@ -6,6 +6,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, posix } from 'node:path';
 import type { FileMount } from '../../manifest/app.ts';
+import type { WasiFilesystemPreopens, WasiFilesystemTypes } from '../shapes/filesystem.ts';
 import { Descriptor, OpenHandles } from './descriptor.ts';
 import { DirectoryEntryStream, filesystemErrorCode } from './file-io.ts';
 import type { Sandbox } from './sandbox-path.ts';
@@ -14,8 +15,8 @@ export type { ErrorCode } from './errors.ts';
 export { Descriptor, DirectoryEntryStream };
 
 export interface FilesystemImports {
-  types: object;
-  preopens: object;
+  types: WasiFilesystemTypes;
+  preopens: WasiFilesystemPreopens;
   /** Closes every file and folder the instance still holds open. */
   dispose(): void;
 }

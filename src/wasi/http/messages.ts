@@ -1,12 +1,11 @@
 /** Requests and responses of `wasi:http/types`, both directions. */
 import { Pollable } from '../io/poll.ts';
 import { GuestContractError, ResultError } from '../result-error.ts';
+import type { ErrorCode, Method, Scheme } from '../shapes/http.ts';
 import { type IncomingBody, OutgoingBody } from './bodies.ts';
 import { declaredLength, type Fields } from './fields.ts';
 
-export type Method = { tag: string; val?: string };
-export type Scheme = { tag: 'HTTP' } | { tag: 'HTTPS' } | { tag: 'other'; val: string };
-export type ErrorCode = { tag: string; val?: unknown };
+export type { ErrorCode, Method, Scheme };
 
 const STANDARD_METHODS = new Set([
   'get',
@@ -23,7 +22,7 @@ const STANDARD_METHODS = new Set([
 export function methodFromString(method: string): Method {
   const lower = method.toLowerCase();
   return STANDARD_METHODS.has(lower) && method === method.toUpperCase()
-    ? { tag: lower }
+    ? ({ tag: lower } as Method) // lower is one of STANDARD_METHODS, each a case of `method`
     : { tag: 'other', val: method };
 }
 

@@ -9,6 +9,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { readableSource, writableSink } from '../io/node-streams.ts';
 import { StreamFailure } from '../io/streams.ts';
 import { ResultError } from '../result-error.ts';
+import type { WasiHttpOutgoingHandler } from '../shapes/http.ts';
 import { IncomingBody } from './bodies.ts';
 import { fieldsFromNode, fieldsToNode } from './fields.ts';
 import {
@@ -59,7 +60,7 @@ export function outgoingHandlerImports(
   policy: OutboundPolicy,
   describe: (message: string) => void,
   stopped: AbortSignal,
-) {
+): WasiHttpOutgoingHandler {
   return {
     handle(request: OutgoingRequest, options: RequestOptions | undefined): FutureIncomingResponse {
       const scheme = request.scheme() ? schemeToString(request.scheme()) : DEFAULT_SCHEME;

@@ -2,8 +2,11 @@
  * What interfaces can tell a guest about a stream error: `wasi:http/types#http-error-code` and
  * `wasi:filesystem/types#filesystem-error-code` each read their own field.
  */
+import type { ErrorCode as HttpErrorCode } from '../shapes/http.ts';
+import type { WasiIoError } from '../shapes/io.ts';
+
 export interface ErrorCodes {
-  http?: unknown;
+  http?: HttpErrorCode;
   filesystem?: string;
 }
 
@@ -20,4 +23,4 @@ export class IoError {
   }
 }
 
-export const ioErrorImports = { Error: IoError };
+export const ioErrorImports = { Error: IoError } satisfies WasiIoError;

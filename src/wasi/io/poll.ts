@@ -2,6 +2,8 @@
  * `wasi:io/poll`. A pollable is a readiness check plus a way to wait for it. `block` and `poll`
  * are async host functions: under JSPI the guest suspends while the event loop serves others.
  */
+import type { WasiIoPoll } from '../shapes/io.ts';
+
 export interface Readiness {
   isReady(): boolean;
   /** Resolves when isReady() may have become true (spurious wake-ups are allowed). */
@@ -44,4 +46,4 @@ export async function poll(pollables: Pollable[]): Promise<Uint32Array> {
   }
 }
 
-export const pollImports = { Pollable, poll };
+export const pollImports = { Pollable, poll } satisfies WasiIoPoll;

@@ -4,6 +4,7 @@
  * Blocking variants are async host functions: the guest suspends (JSPI) instead of the thread.
  */
 import { GuestContractError, ResultError } from '../result-error.ts';
+import type { WasiIoStreams } from '../shapes/io.ts';
 import { type ErrorCodes, IoError } from './error.ts';
 import { Pollable, type Readiness } from './poll.ts';
 
@@ -229,4 +230,4 @@ export class OutputStream {
   }
 }
 
-export const streamsImports = { InputStream, OutputStream };
+export const streamsImports = { InputStream, OutputStream } satisfies WasiIoStreams;

@@ -19,6 +19,7 @@ import {
   resourceNew,
   resourceRep,
 } from '../canonical-abi/index.ts';
+import { lowerCamelCase } from '../canonical-abi/js-names.ts';
 import { collectResources } from '../canonical-abi/type-walk.ts';
 import { jspi } from '../jspi.ts';
 import type {
@@ -69,11 +70,6 @@ export interface LinkedInstance {
 export class UnsupportedComponentError extends Error {
   override name = 'UnsupportedComponentError';
 }
-
-const lowerCamel = (kebab: string): string =>
-  kebab
-    .replace(/-([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
-    .replace(/^[A-Z]+/, (s) => s.toLowerCase());
 
 /** One component (outermost or nested) being instantiated: the value of each of its definitions. */
 class RuntimeScope {
@@ -164,7 +160,7 @@ export function instantiateComponent(resolved: ResolvedComponent, options: LinkO
 function publicValue(value: unknown): unknown {
   if (value instanceof Map) {
     const object: Record<string, unknown> = {};
-    for (const [name, inner] of value) if (isLifted(inner)) object[lowerCamel(name)] = inner.call;
+    for (const [name, inner] of value) if (isLifted(inner)) object[lowerCamelCase(name)] = inner.call;
     return object;
   }
   return isLifted(value) ? value.call : value;

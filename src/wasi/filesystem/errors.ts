@@ -1,44 +1,9 @@
 /** `wasi:filesystem/types#error-code` and the mapping from Node's errno codes onto it. */
 import { ResultError } from '../result-error.ts';
 
-export type ErrorCode =
-  | 'access'
-  | 'would-block'
-  | 'already'
-  | 'bad-descriptor'
-  | 'busy'
-  | 'deadlock'
-  | 'quota'
-  | 'exist'
-  | 'file-too-large'
-  | 'illegal-byte-sequence'
-  | 'in-progress'
-  | 'interrupted'
-  | 'invalid'
-  | 'io'
-  | 'is-directory'
-  | 'loop'
-  | 'too-many-links'
-  | 'message-size'
-  | 'name-too-long'
-  | 'no-device'
-  | 'no-entry'
-  | 'no-lock'
-  | 'insufficient-memory'
-  | 'insufficient-space'
-  | 'not-directory'
-  | 'not-empty'
-  | 'not-recoverable'
-  | 'unsupported'
-  | 'no-tty'
-  | 'no-such-device'
-  | 'overflow'
-  | 'not-permitted'
-  | 'pipe'
-  | 'read-only'
-  | 'invalid-seek'
-  | 'text-file-busy'
-  | 'cross-device';
+import type { ErrorCode } from '../shapes/filesystem.ts';
+
+export type { ErrorCode };
 
 const ERRNO_TO_CODE: Record<string, ErrorCode> = {
   EACCES: 'access',

@@ -2,16 +2,18 @@
 import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import type { Datetime } from '../clocks.ts';
+import type { DescriptorStat, DescriptorType, MetadataHashValue } from '../shapes/filesystem.ts';
 
-export type DescriptorType =
-  | 'unknown'
-  | 'block-device'
-  | 'character-device'
-  | 'directory'
-  | 'fifo'
-  | 'symbolic-link'
-  | 'regular-file'
-  | 'socket';
+// The types are the WIT's, spelled out once in shapes/.
+export type {
+  Advice,
+  DescriptorFlags,
+  DescriptorStat,
+  DescriptorType,
+  MetadataHashValue,
+  OpenFlags,
+  PathFlags,
+} from '../shapes/filesystem.ts';
 
 interface TypedEntry {
   isDirectory(): boolean;
@@ -33,37 +35,6 @@ export function descriptorTypeOf(entry: TypedEntry): DescriptorType {
   if (entry.isBlockDevice()) return 'block-device';
   return 'unknown';
 }
-
-export interface DescriptorFlags {
-  read?: boolean;
-  write?: boolean;
-  fileIntegritySync?: boolean;
-  dataIntegritySync?: boolean;
-  requestedWriteSync?: boolean;
-  mutateDirectory?: boolean;
-}
-export interface PathFlags {
-  symlinkFollow?: boolean;
-}
-export interface OpenFlags {
-  create?: boolean;
-  directory?: boolean;
-  exclusive?: boolean;
-  truncate?: boolean;
-}
-export interface DescriptorStat {
-  type: DescriptorType;
-  linkCount: bigint;
-  size: bigint;
-  dataAccessTimestamp: Datetime | undefined;
-  dataModificationTimestamp: Datetime | undefined;
-  statusChangeTimestamp: Datetime | undefined;
-}
-export interface MetadataHashValue {
-  lower: bigint;
-  upper: bigint;
-}
-export type Advice = 'normal' | 'sequential' | 'random' | 'will-need' | 'dont-need' | 'no-reuse';
 
 function datetime(ns: bigint): Datetime | undefined {
   if (ns < 0n) return undefined;

@@ -8,8 +8,7 @@ import { startSkiffUp } from '../support/skiff-process.ts';
 test('examples/hello serves every route from its manifest (on all cores, as `npm start` does)', async () => {
   const skiff = await startSkiffUp(['--from', 'examples/hello'], { allCores: true });
   try {
-    assert.match(
-      skiff.stdout(),
+    await skiff.waitForOutput(
       /^Serving http:\/\/127\.0\.0\.1:\d+\n {2}\/ -> hello-rust\n {2}\/js\/\.\.\. -> hello-js\n {2}\/echo\/\.\.\. -> echo-c\n/,
     );
     const root = await fetch(`${skiff.url}/`);

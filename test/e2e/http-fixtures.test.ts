@@ -67,9 +67,9 @@ for (const lang of LANGUAGES) {
         const next = await fetch(`${hello.url}/`);
         assert.equal(next.status, 200);
         assert.equal(await next.text(), `hello from ${lang}\n`);
-        assert.match(hello.stderr(), /request \d+ \(GET \/trap\) trapped/);
-        assert.match(hello.stderr(), /RuntimeError: .*unreachable/);
-        assert.match(hello.stderr(), /guest backtrace:\n\s+at .*wasm/);
+        await hello.waitForOutput(/request \d+ \(GET \/trap\) trapped/);
+        await hello.waitForOutput(/RuntimeError: .*unreachable/);
+        await hello.waitForOutput(/guest backtrace:\n\s+at .*wasm/);
       });
     }
   });

@@ -90,8 +90,7 @@ test('1xx and statuses past 599 are a 500 with a log line; the connection stays 
         `3c\r\nInternal Server Error: the component sent an invalid status\n\r\n0\r\n\r\n${NEXT_ANSWER}`,
       String(status),
     );
-    assert.match(
-      skiff.stderr(),
+    await skiff.waitForOutput(
       new RegExp(`answered with status ${status}; only final statuses \\(200–599\\)`),
     );
   }

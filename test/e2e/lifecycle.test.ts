@@ -118,8 +118,7 @@ test('a componentize-js guest asked to reuse instances is served fresh, with a w
   const skiff = await startSkiffUp(['--component', 'fixtures/js/hello/hello.wasm', '--lifecycle', 'reuse']);
   try {
     for (let i = 0; i < 3; i++) assert.equal(await (await fetch(`${skiff.url}/`)).text(), 'hello from js\n');
-    assert.match(
-      skiff.stderr(),
+    await skiff.waitForOutput(
       /componentize-js guest, which can answer only one request per instance; serving it with lifecycle "fresh"/,
     );
   } finally {

@@ -96,8 +96,8 @@ test('unbounded recursion traps: 500 for that request, logged, and the next requ
     const res = await fetch(`${skiff.url}/recurse`);
     assert.equal(res.status, 500);
     await res.text();
-    assert.match(skiff.stderr(), /\(GET \/recurse\) trapped:\n\s+RuntimeError: /);
-    assert.match(skiff.stderr(), /guest backtrace:\n\s+at .*recurse/);
+    await skiff.waitForOutput(/\(GET \/recurse\) trapped:\n\s+RuntimeError: /);
+    await skiff.waitForOutput(/guest backtrace:\n\s+at .*recurse/);
     assert.equal(await (await fetch(`${skiff.url}/ok`)).text(), 'ok\n');
   } finally {
     await skiff.stop();
@@ -254,7 +254,7 @@ test('a client trickling its body keeps a guest no longer than its timeout: the 
     const took = performance.now() - started;
     assert.deepEqual(outcome, { status: 200, complete: false });
     assert.ok(took >= 450 && took < 2500, `cut after ${took} ms`);
-    assert.match(skiff.stderr(), /did not finish within its timeout of 500ms; stopped while waiting on I\/O/);
+    await skiff.waitForOutput(/did not finish within its timeout of 500ms; stopped while waiting on I\/O/);
   } finally {
     await skiff.stop();
   }

@@ -66,6 +66,6 @@ test('files are visible only through the component’s own mounts', async () => 
 test('guest output goes to the host log, each line prefixed with its component id', async () => {
   await get('/a/logged');
   await get('/b/logged');
-  assert.match(skiff.stdout(), /^\[a\] hello: GET \/a\/logged$/m);
-  assert.match(skiff.stdout(), /^\[b\] hello: GET \/b\/logged$/m);
+  await skiff.waitForOutput(/^\[a\] hello: GET \/a\/logged$/m);
+  await skiff.waitForOutput(/^\[b\] hello: GET \/b\/logged$/m);
 });

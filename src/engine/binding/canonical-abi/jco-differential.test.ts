@@ -14,24 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { ResultError } from '../../../wasi/result-error.ts';
-import { type FunctionType, primitive, type ValueType } from '../value-types.ts';
-import { forwarder, forwardingModuleWat } from './testing.ts';
+import type { FunctionType, ValueType } from '../value-types.ts';
+import { forwarder, forwardingModuleWat, identity, list, option, p, tuple, variant } from './testing.ts';
 import { witPackage } from './wit-package.ts';
-
-const p = primitive;
-const identity = (t: ValueType): FunctionType => ({
-  params: [{ name: 'x', type: t }],
-  result: t,
-  async: false,
-});
-const list = (element: ValueType, length?: number): ValueType =>
-  length === undefined ? { kind: 'list', element } : { kind: 'list', element, length };
-const option = (type: ValueType): ValueType => ({ kind: 'option', type });
-const tuple = (...types: ValueType[]): ValueType => ({ kind: 'tuple', types });
-const variant = (cases: Record<string, ValueType | undefined>): ValueType => ({
-  kind: 'variant',
-  cases: Object.entries(cases).map(([name, type]) => ({ name, type })),
-});
 
 const mixed = variant({
   empty: undefined,

@@ -6,25 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ResultError } from '../../../wasi/result-error.ts';
-import { type FunctionType, primitive, type ResourceType, type ValueType } from '../value-types.ts';
+import type { FunctionType, ResourceType, ValueType } from '../value-types.ts';
 import type { CoreFunction, StringEncoding } from './context.ts';
-import { forwarder } from './testing.ts';
+import { forwarder, identity, list, option, p, tuple, variant } from './testing.ts';
 import { ComponentError } from './trap.ts';
 
-const p = primitive;
-const identity = (t: ValueType): FunctionType => ({
-  params: [{ name: 'x', type: t }],
-  result: t,
-  async: false,
-});
-const list = (element: ValueType, length?: number): ValueType =>
-  length === undefined ? { kind: 'list', element } : { kind: 'list', element, length };
-const option = (type: ValueType): ValueType => ({ kind: 'option', type });
-const tuple = (...types: ValueType[]): ValueType => ({ kind: 'tuple', types });
-const variant = (cases: Record<string, ValueType | undefined>): ValueType => ({
-  kind: 'variant',
-  cases: Object.entries(cases).map(([name, type]) => ({ name, type })),
-});
 const flagNames = (n: number): string[] => Array.from({ length: n }, (_, i) => `flag-${i}`);
 const flagsValue = (n: number, set: (i: number) => boolean): Record<string, boolean> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`flag${i}`, set(i)]));

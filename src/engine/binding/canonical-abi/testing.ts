@@ -10,7 +10,7 @@
  */
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { jspi } from '../jspi.ts';
-import type { FunctionType, ResourceType } from '../value-types.ts';
+import { type FunctionType, primitive, type ResourceType, type ValueType } from '../value-types.ts';
 import { liftExport, lowerImport } from './compile.ts';
 import {
   ComponentInstanceState,
@@ -206,3 +206,19 @@ export async function forwarder(
     reallocCalls,
   };
 }
+
+/** Shorthands for the value and function types the tests build. */
+export const p = primitive;
+export const identity = (t: ValueType): FunctionType => ({
+  params: [{ name: 'x', type: t }],
+  result: t,
+  async: false,
+});
+export const list = (element: ValueType, length?: number): ValueType =>
+  length === undefined ? { kind: 'list', element } : { kind: 'list', element, length };
+export const option = (type: ValueType): ValueType => ({ kind: 'option', type });
+export const tuple = (...types: ValueType[]): ValueType => ({ kind: 'tuple', types });
+export const variant = (cases: Record<string, ValueType | undefined>): ValueType => ({
+  kind: 'variant',
+  cases: Object.entries(cases).map(([name, type]) => ({ name, type })),
+});

@@ -40,6 +40,11 @@ function essence(answer: Answer) {
   }));
 }
 
+/** No response that a client could take for a whole one: nothing at all, or a cut-off one. */
+function nothingWhole(answer: Answer): boolean {
+  return answer.responses.every((r) => !r.complete);
+}
+
 function pair(component: string) {
   let skiff: SkiffProcess;
   let wasmtime: WasmtimeServe;
@@ -133,20 +138,21 @@ describe('responder guest', () => {
     let { skiff, wasmtime } = await hosts.both('GET /respond?body=part&end=trap');
     assert.deepEqual([wasmtime.responses[0]?.body, wasmtime.responses[0]?.complete], ['part', true]);
     assert.deepEqual([skiff.responses[0]?.body, skiff.responses[0]?.complete], ['part', false]);
-    // The body dropped unfinished: wasmtime sends nothing at all; Skiff the head and the bytes so far.
+    // The body dropped unfinished: wasmtime usually sends nothing at all (and, racing its own
+    // connection task, sometimes a cut-off head); Skiff always the head and the bytes so far.
     ({ skiff, wasmtime } = await hosts.both('GET /respond?body=part&end=drop'));
-    assert.equal(wasmtime.responses.length, 0);
+    assert.ok(nothingWhole(wasmtime), JSON.stringify(wasmtime.responses));
     assert.deepEqual([skiff.responses[0]?.status, skiff.responses[0]?.complete], [200, false]);
     // Finished short of its content-length: wasmtime sends nothing; Skiff the head, then a close.
     ({ skiff, wasmtime } = await hosts.both('GET /respond?h=content-length:100&body=short'));
-    assert.equal(wasmtime.responses.length, 0);
+    assert.ok(nothingWhole(wasmtime), JSON.stringify(wasmtime.responses));
     assert.deepEqual(
       [skiff.responses[0]?.status, skiff.responses[0]?.body, skiff.responses[0]?.complete],
       [200, 'short', false],
     );
     // Conflicting lengths: wasmtime sends nothing; Skiff refuses the second value to the guest.
     ({ skiff, wasmtime } = await hosts.both('GET /respond?h=content-length:1&h=content-length:2&body=x'));
-    assert.equal(wasmtime.responses.length, 0);
+    assert.ok(nothingWhole(wasmtime), JSON.stringify(wasmtime.responses));
     assert.equal(skiff.responses[0]?.status, 422);
     // One write past the length: wasmtime sends the first 4 bytes as a whole 200; Skiff refuses the
     // write, the guest gives up, and nothing had been sent, so the client gets a clean 500.

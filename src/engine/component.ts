@@ -14,7 +14,7 @@ import { ComponentParseError } from './binding/parse/index.ts';
 import { skiffBinder } from './binding/skiff-binder.ts';
 import { defaultCacheDir } from './core-module.ts';
 import { ComponentLoadError } from './errors.ts';
-import { InstanceState } from './instance-state.ts';
+import { InstanceState, type MemoryImages } from './instance-state.ts';
 import { interruptController } from './interrupt/controller.ts';
 import { GuestDeadline } from './interrupt/guest-deadline.ts';
 import { UnsupportedInstructionError } from './interrupt/instructions.ts';
@@ -86,11 +86,8 @@ export class Component {
   readonly #bound: BoundComponent;
   /** The memories each core module used to define, which the host creates per instance. */
   readonly #memories: Map<WebAssembly.Module, HostMemory[]>;
-  /**
-   * Post-instantiation memory contents shared by every instance, when no core module runs code
-   * at instantiation (then each instance starts from the data segments alone); undefined otherwise.
-   */
-  readonly #memoryImages: Uint8Array[] | undefined;
+  /** Post-instantiation memory contents, shared by the instances whose memories equal them. */
+  readonly #memoryImages: MemoryImages;
 
   private constructor(
     file: string,
@@ -106,7 +103,7 @@ export class Component {
     this.binder = binder;
     this.#bound = bound;
     this.#memories = memories;
-    this.#memoryImages = deterministic ? [] : undefined;
+    this.#memoryImages = { bytes: [], trusted: deterministic };
   }
 
   static async load(file: string, options: LoadOptions = {}): Promise<Component> {
@@ -214,8 +211,10 @@ export class Component {
       // The binder's own state (handle tables) is part of the snapshot: a reset instance holds
       // exactly the handles a new one would.
       const restoreBinder = bound.snapshot?.();
+      // jco's glue keeps JS-side tables no snapshot covers: its instances start over now and then.
+      let resetsLeft = restoreBinder ? Number.POSITIVE_INFINITY : MAX_RESETS_WITHOUT_SNAPSHOT;
       const reset = () => {
-        if (!state.restore()) return false;
+        if (resetsLeft-- <= 0 || !state.restore()) return false;
         restoreBinder?.();
         return true;
       };
@@ -226,6 +225,9 @@ export class Component {
     }
   }
 }
+
+/** How often an instance whose binder state is not in the snapshot (jco's glue) is reset. */
+const MAX_RESETS_WITHOUT_SNAPSHOT = 10_000;
 
 /** Runs the loading steps, turning what can go wrong into a load error that says what to do. */
 async function withLoadErrors(file: string, load: () => Promise<Component>): Promise<Component> {

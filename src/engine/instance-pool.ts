@@ -46,15 +46,12 @@ export function createInstancePool<T extends PooledInstance>(
 const FRESH_IDLE_TRIM_MS = 1000;
 /** The most ready instances a fresh pool keeps, whatever the burst was (bounds memory). */
 const FRESH_MAX_READY = 32;
-/** A reset instance still carries the glue's JS-side tables; start over now and then. */
-const FRESH_MAX_RESETS = 10_000;
 
 class FreshPool<T extends PooledInstance> implements InstancePool<T> {
   readonly #factory: InstanceFactory<T>;
   readonly #prewarm: number;
   readonly #onError: (error: unknown) => void;
   readonly #ready: T[] = [];
-  readonly #resets = new WeakMap<T, number>();
   readonly #trim: NodeJS.Timeout;
   #making = 0;
   #lastAcquire = 0;
@@ -86,11 +83,8 @@ class FreshPool<T extends PooledInstance> implements InstancePool<T> {
   }
 
   #release(instance: T, reusable: boolean): void {
-    const resets = (this.#resets.get(instance) ?? 0) + 1;
-    const keep =
-      reusable && !this.#closed && this.#ready.length < FRESH_MAX_READY && resets <= FRESH_MAX_RESETS;
+    const keep = reusable && !this.#closed && this.#ready.length < FRESH_MAX_READY;
     if (keep && instance.reset?.()) {
-      this.#resets.set(instance, resets);
       this.#ready.push(instance);
       return;
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { exportMutableState } from './export-state.ts';
-import { InstanceState } from './instance-state.ts';
+import { InstanceState, type MemoryImages } from './instance-state.ts';
 
 // Internal state that nothing exports: the rewrite must expose it, the snapshot must restore it.
 const WAT = `(module
@@ -76,13 +76,14 @@ test('an instance whose memory grew cannot be restored (its size is visible to t
 });
 
 test('instances of one module share their post-instantiation memory image: one copy, each restored to it', async () => {
-  const images: Uint8Array[] = [];
+  const images: MemoryImages = { bytes: [], trusted: true };
   const first = await instantiate();
   const firstState = new InstanceState([first.instance], images);
-  assert.equal(images.length, 1, 'the first instance fills the shared image');
+  assert.equal(images.bytes.length, 1, 'the first instance fills the shared image');
+  const image = images.bytes[0];
   const second = await instantiate();
   const secondState = new InstanceState([second.instance], images);
-  assert.equal(images.length, 1);
+  assert.equal(images.bytes[0], image, 'the second instance shares it');
   second.exports.mutate?.();
   first.exports.mutate?.();
   assert.deepEqual(second.exports.read?.(), [6, 88, 0]);
@@ -91,4 +92,22 @@ test('instances of one module share their post-instantiation memory image: one c
   // Each is back to the data segments, and neither restore touched the other's memory.
   assert.deepEqual(second.exports.read?.(), [5, 102, 1]);
   assert.deepEqual(first.exports.read?.(), [5, 102, 1]);
+});
+
+test('untrusted images (a start function ran) are shared only when the memories are equal', async () => {
+  const images: MemoryImages = { bytes: [], trusted: false };
+  const first = await instantiate();
+  new InstanceState([first.instance], images);
+  const image = images.bytes[0];
+  const equal = await instantiate();
+  new InstanceState([equal.instance], images);
+  assert.equal(images.bytes[0], image, 'an equal memory shares the image');
+  // As if its start function had written something else: this instance gets its own image.
+  const different = await instantiate();
+  different.exports.mutate?.();
+  const differentState = new InstanceState([different.instance], images);
+  assert.notEqual(images.bytes[0], image, 'a different memory is copied');
+  different.exports.mutate?.();
+  assert.equal(differentState.restore(), true);
+  assert.deepEqual(different.exports.read?.(), [6, 88, 0], 'restored to its own post-instantiation state');
 });

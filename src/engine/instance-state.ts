@@ -18,6 +18,18 @@ interface TableImage {
   entries: unknown[];
 }
 
+/** Memory contents after instantiation, kept per component and shared by its instances. */
+export interface MemoryImages {
+  readonly bytes: Uint8Array[];
+  /** No core module runs code at instantiation: every instance's memories equal the images. */
+  readonly trusted: boolean;
+}
+
+function sameImage(image: Uint8Array, live: Uint8Array, trusted: boolean): boolean {
+  if (image.length !== live.length) return false;
+  return trusted || Buffer.from(image.buffer, image.byteOffset, image.length).equals(live);
+}
+
 export class InstanceState {
   readonly #memories: MemoryImage[] = [];
   readonly #globals: GlobalValue[] = [];
@@ -27,12 +39,13 @@ export class InstanceState {
 
   /**
    * Captures the state reachable from the given core instances (deduplicated: memories are shared).
-   * `memoryImages`, when given, holds the memories' contents right after instantiation as another
-   * instance of the same component saw them, and they are used instead of copying these: valid
-   * only when instantiation runs no guest code (no core start function), so every instance starts
-   * from the data segments alone. It is filled on first use.
+   * `images` holds the memories' contents right after instantiation as an earlier instance of the
+   * same component saw them; an image equal to this instance's memory is shared instead of copied
+   * (a memcmp is cheaper than a copy, allocates nothing and leaves no new pages to fault in).
+   * Without a core start function every instance starts from the data segments alone, so the
+   * images are `trusted` without comparing.
    */
-  constructor(instances: WebAssembly.Instance[], memoryImages?: Uint8Array[]) {
+  constructor(instances: WebAssembly.Instance[], images?: MemoryImages) {
     const seen = new Set<object>();
     let resettable = true;
     for (const instance of instances) {
@@ -42,10 +55,11 @@ export class InstanceState {
         try {
           if (value instanceof WebAssembly.Memory) {
             const k = this.#memories.length;
-            let image = memoryImages?.[k];
-            if (image?.length !== value.buffer.byteLength) {
-              image = new Uint8Array(value.buffer).slice();
-              if (memoryImages) memoryImages[k] = image;
+            const live = new Uint8Array(value.buffer);
+            let image = images?.bytes[k];
+            if (image === undefined || !sameImage(image, live, images?.trusted === true)) {
+              image = live.slice();
+              if (images) images.bytes[k] = image;
             }
             this.#memories.push({ memory: value, bytes: image });
           } else if (value instanceof WebAssembly.Global) {

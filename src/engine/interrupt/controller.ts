@@ -32,38 +32,55 @@ export class TooManyInstancesError extends Error {
 }
 
 /** One shared page per component instance; word 0 is its flag. */
-export function newFlagMemory(): WebAssembly.Memory {
+function newFlagMemory(): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
 }
 
+/**
+ * A slot of the deadline table with its flag memory. Both outlive the instance that held them and
+ * serve the next one: creating a shared memory and telling the watchdog about it cost more than
+ * the rest of a small guest's instantiation.
+ */
+export interface DeadlineSlot {
+  readonly slot: number;
+  /** Imported by every core module of the instance as `skiff:interrupt` / `flags`. */
+  readonly flagMemory: WebAssembly.Memory;
+  readonly flag: Int32Array;
+}
+
 /** What the main thread tells the watchdog about slots (whose flag word to trip). */
-export type WatchdogMessage = { slot: number; flag: Int32Array | undefined };
+export type WatchdogMessage = { slot: number; flag: Int32Array };
 
 export class InterruptController {
   readonly #tickets = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
   readonly #deadlines = new Float64Array(new SharedArrayBuffer(SLOTS * 8));
   readonly #control = new Int32Array(new SharedArrayBuffer(4 * 4));
-  readonly #free: number[] = [];
+  readonly #free: DeadlineSlot[] = [];
   readonly #flags: Array<Int32Array | undefined> = [];
   readonly #channel = new MessageChannel();
   #nextTicket = TICKET_STEP;
   #watchdog: Worker | undefined;
 
-  /** A slot for a new instance whose flag word is `flag`. */
-  allocate(flag: Int32Array): number {
-    let slot = this.#free.pop();
-    if (slot === undefined) {
-      slot = Atomics.load(this.#control, SLOTS_IN_USE);
-      if (slot >= SLOTS) {
-        throw new TooManyInstancesError(
-          `more than ${SLOTS} live instances on one thread; lower --max-concurrent or the pre-warmed pools`,
-        );
-      }
-      Atomics.store(this.#control, SLOTS_IN_USE, slot + 1);
+  /** A slot and flag memory for a new instance, its flag word 0 (not armed, not tripped). */
+  allocate(): DeadlineSlot {
+    const reused = this.#free.pop();
+    if (reused) {
+      // A late trip of the previous holder cannot land: its ticket is not 0.
+      Atomics.store(reused.flag, 0, 0);
+      return reused;
     }
+    const slot = Atomics.load(this.#control, SLOTS_IN_USE);
+    if (slot >= SLOTS) {
+      throw new TooManyInstancesError(
+        `more than ${SLOTS} live instances on one thread; lower --max-concurrent or the pre-warmed pools`,
+      );
+    }
+    Atomics.store(this.#control, SLOTS_IN_USE, slot + 1);
+    const flagMemory = newFlagMemory();
+    const flag = new Int32Array(flagMemory.buffer, 0, 1);
     this.#flags[slot] = flag;
     this.#tell({ slot, flag });
-    return slot;
+    return { slot, flagMemory, flag };
   }
 
   /** Instances alive on this thread (each holds a slot until it is disposed and has unwound). */
@@ -71,10 +88,9 @@ export class InterruptController {
     return Atomics.load(this.#control, SLOTS_IN_USE) - this.#free.length;
   }
 
-  release(slot: number): void {
-    this.disarm(slot);
-    this.#flags[slot] = undefined;
-    this.#tell({ slot, flag: undefined });
+  /** The instance holding `slot` is gone and will never run again; the next one gets the slot. */
+  release(slot: DeadlineSlot): void {
+    this.disarm(slot.slot);
     this.#free.push(slot);
   }
 

@@ -1,18 +1,24 @@
 /** The deadline of one component instance: its flag memory and its slot in the thread's table. */
-import { type InterruptController, newFlagMemory } from './controller.ts';
+import type { DeadlineSlot, InterruptController } from './controller.ts';
 
 export class GuestDeadline {
-  /** Imported by every core module of the instance as `skiff:interrupt` / `flags`. */
-  readonly flagMemory = newFlagMemory();
   readonly #controller: InterruptController;
+  readonly #held: DeadlineSlot;
   readonly #slot: number;
   #ticket = 0;
+  #released = false;
   /** A call abandoned at its deadline whose guest has not unwound yet. */
   #abandoned: Promise<unknown> | undefined;
 
   constructor(controller: InterruptController) {
     this.#controller = controller;
-    this.#slot = controller.allocate(new Int32Array(this.flagMemory.buffer, 0, 1));
+    this.#held = controller.allocate();
+    this.#slot = this.#held.slot;
+  }
+
+  /** Imported by every core module of the instance as `skiff:interrupt` / `flags`. */
+  get flagMemory(): WebAssembly.Memory {
+    return this.#held.flagMemory;
   }
 
   /** Starts a deadline for the call about to be made: past it, the guest traps at its next check. */
@@ -44,7 +50,10 @@ export class GuestDeadline {
    * slot's bookkeeping never describes two instances at once.
    */
   release(): void {
-    const free = () => this.#controller.release(this.#slot);
+    // Twice would hand the slot to two instances.
+    if (this.#released) return;
+    this.#released = true;
+    const free = () => this.#controller.release(this.#held);
     if (this.#abandoned) this.#abandoned.then(free);
     else free();
   }

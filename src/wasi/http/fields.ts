@@ -138,13 +138,14 @@ function isValidContentLength(values: Uint8Array[]): boolean {
  */
 export function fieldsFromNode(rawHeaders: string[], extra: Array<[string, string]> = []): Fields {
   const entries: FieldEntry[] = [];
-  const encoder = new TextEncoder();
+  // Buffer.from carves small values out of a shared pool; TextEncoder gives each its own
+  // ArrayBuffer, which costs far more when a worker holds many instances' memories.
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase();
     if (!FORBIDDEN_TO_GUESTS.has(name))
       entries.push([name, Buffer.from(rawHeaders[i + 1] as string, 'latin1')]);
   }
-  for (const [name, value] of extra) entries.push([name, encoder.encode(value)]);
+  for (const [name, value] of extra) entries.push([name, Buffer.from(value, 'utf8')]);
   return Fields.frozen(entries);
 }
 

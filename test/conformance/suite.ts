@@ -111,7 +111,8 @@ export function discoverTests(root = SUITE_ROOT): ConformanceTest[] {
  * folder (read-only here) is never changed. Leftover `*.cleanup` entries are not copied, which is
  * the suite's "delete *.cleanup before a run" rule.
  */
-function privateRoot(source: string): string {
+/** A writable copy of a test's root folder, without the `.cleanup` files an earlier run left. */
+export function privateRoot(source: string): string {
   const copy = mkdtempSync(join(tmpdir(), 'skiff-wasi-root-'));
   cpSync(source, copy, {
     recursive: true,

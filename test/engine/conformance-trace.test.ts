@@ -5,8 +5,7 @@
  * Tests listed as failing in expectations.json are compared too: their failure is not the binder's.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { type BinderName, Component } from '../../src/engine/component.ts';
@@ -19,6 +18,7 @@ import type { ByteSink } from '../../src/wasi/io/streams.ts';
 import {
   type ConformanceTest,
   discoverTests,
+  privateRoot,
   SUITE_ROOT,
   SUITES,
   suiteAvailable,
@@ -44,26 +44,6 @@ function collectingSink(chunks: Uint8Array[]): ByteSink {
     },
     whenWritable: () => Promise.resolve(),
   };
-}
-
-/**
- * A private writable copy of the test's root, as the conformance runner gives each run (the guests
- * create and delete files with fixed names); `*.cleanup` leftovers are not copied.
- */
-function privateRoot(source: string): string {
-  const copy = mkdtempSync(join(tmpdir(), 'skiff-trace-root-'));
-  cpSync(source, copy, {
-    recursive: true,
-    verbatimSymlinks: true,
-    filter: (src) => !basename(src).endsWith('.cleanup'),
-  });
-  const makeWritable = (path: string) => {
-    const stat = statSync(path);
-    chmodSync(path, stat.mode | 0o200);
-    if (stat.isDirectory()) for (const entry of readdirSync(path)) makeWritable(join(path, entry));
-  };
-  makeWritable(copy);
-  return copy;
 }
 
 /**

@@ -125,7 +125,7 @@ function memoryTable(rows: MemoryRow[]): string {
     title,
     '',
     '| server | answers | wall time | client p50 | client max | RSS idle | peak RSS | per request | listen overflows |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) {
     const r = row.result;

@@ -166,7 +166,9 @@ export class Component {
   /** The versioned export that implements `entry`, if any. */
   exportFor(entry: EntryPoint): string | undefined {
     const name = ENTRY_EXPORTS[entry];
-    return this.exports.find((e) => e === name || e.startsWith(`${name}@`));
+    const found = this.exports.filter((e) => e === name || e.startsWith(`${name}@`));
+    // A component exporting both (WASI 0.3 toolchains also export 0.2's run) runs as 0.3.
+    return found.find((e) => /@0\.3(\.|$)/.test(e)) ?? found[0];
   }
 
   /** Throws a load error that lists what the component does export. */

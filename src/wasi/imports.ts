@@ -24,6 +24,7 @@ import { IoError, ioErrorImports } from './io/error.ts';
 import { pollImports } from './io/poll.ts';
 import type { ByteSink, ByteSource } from './io/streams.ts';
 import { streamsImports } from './io/streams.ts';
+import { p3Imports } from './p3/imports.ts';
 import { insecureRandomImports, insecureSeedImports, randomImports } from './random.ts';
 import type * as HttpShapes from './shapes/http.ts';
 import type { WasiHost, WasiHttpTypes } from './shapes/index.ts';
@@ -99,15 +100,17 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
   // Disposing the instance ends its waits (timers, outbound requests), so a guest suspended on
   // them resumes, fails and lets go of its memory instead of lingering.
   const stopped = new AbortController();
+  const cli = {
+    args: io.args,
+    env: Object.entries(grants.env),
+    cwd: io.cwd,
+    stdin: io.stdin,
+    stdout: io.stdout,
+    stderr: io.stderr,
+  };
+  const seed = insecureSeedImports();
   const imports = {
-    ...cliImports({
-      args: io.args,
-      env: Object.entries(grants.env),
-      cwd: io.cwd,
-      stdin: io.stdin,
-      stdout: io.stdout,
-      stderr: io.stderr,
-    }),
+    ...cliImports(cli),
     'wasi:clocks/monotonic-clock': monotonicClockImports(stopped.signal),
     'wasi:clocks/wall-clock': wallClockImports,
     'wasi:filesystem/types': filesystem.types,
@@ -119,7 +122,7 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
     'wasi:io/streams': streamsImports,
     'wasi:random/random': randomImports,
     'wasi:random/insecure': insecureRandomImports,
-    'wasi:random/insecure-seed': insecureSeedImports,
+    'wasi:random/insecure-seed': seed,
   } satisfies WasiHost;
   const release = () => {
     io.stdout.close?.();
@@ -130,7 +133,11 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
     release();
     stopped.abort(new Error(`the instance of ${io.componentId} was stopped`));
   };
-  return { imports: withDeniedFallback(imports), dispose, reset: release };
+  return {
+    imports: withDeniedFallback({ ...imports, ...p3Imports(cli, seed, stopped.signal) }),
+    dispose,
+    reset: release,
+  };
 }
 
 /**

@@ -10,6 +10,11 @@ export const insecureRandomImports = {
   getInsecureRandomBytes: bytes,
   getInsecureRandomU64: u64,
 } satisfies WasiRandomInsecure;
-export const insecureSeedImports = {
-  insecureSeed: (): [bigint, bigint] => [u64(), u64()],
-} satisfies WasiRandomInsecureSeed;
+/**
+ * One seed per instance, the same on every call: the interface promises a value to seed a hash
+ * table's hasher with, and the WASI 0.3 suite checks two calls agree (wasmtime keeps one per store).
+ */
+export function insecureSeedImports(): WasiRandomInsecureSeed {
+  const seed: [bigint, bigint] = [u64(), u64()];
+  return { insecureSeed: () => seed };
+}

@@ -71,6 +71,7 @@ export interface LowerImportOptions {
   callee: unknown;
   call?: HostCall;
   suspending?: boolean;
+  async?: boolean;
   name?: string;
 }
 
@@ -79,6 +80,7 @@ export function lowerImport(ft: FunctionType, options: LowerImportOptions): Core
   const plan: LowerImportPlan = { stringEncoding: options.cx.stringEncoding };
   if (options.call !== undefined) plan.call = options.call;
   if (options.suspending) plan.suspending = true;
+  if (options.async) plan.async = true;
   if (options.name !== undefined) plan.name = options.name;
   return bind(compileLowerImport(ft, plan), ft, options.cx, options.callee, options.name ?? 'an import');
 }
@@ -88,6 +90,7 @@ export interface LiftExportOptions {
   /** The core export (or `WebAssembly.promising(coreExport)` with `promising`). */
   callee: CoreFunction;
   promising?: boolean;
+  async?: 'callback' | 'stackful';
   name?: string;
 }
 
@@ -95,6 +98,7 @@ export interface LiftExportOptions {
 export function liftExport(ft: FunctionType, options: LiftExportOptions): CoreFunction {
   const plan: LiftExportPlan = { stringEncoding: options.cx.stringEncoding };
   if (options.promising) plan.promising = true;
+  if (options.async) plan.async = options.async;
   if (options.name !== undefined) plan.name = options.name;
   return bind(compileLiftExport(ft, plan), ft, options.cx, options.callee, options.name ?? 'an export');
 }

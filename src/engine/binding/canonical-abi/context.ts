@@ -8,6 +8,7 @@
  */
 import type { GuestMemory } from './guest-memory.ts';
 import { BorrowScope, HandleTable, type HandleTableSnapshot } from './handle-table.ts';
+import type { Task } from './tasks.ts';
 
 export type StringEncoding = 'utf8' | 'utf16' | 'latin1+utf16';
 
@@ -33,6 +34,14 @@ export class ComponentInstanceState {
   mayLeave = true;
   /** The borrow scope of the synchronous export call in progress (there is at most one). */
   readonly syncTask = new BorrowScope();
+  /** The async export call whose guest code is running (WASI 0.3), for the async built-ins. */
+  currentTask: Task | undefined;
+  /** `context.get/set` storage outside an async call. */
+  readonly syncContext = [0, 0];
+  /** `backpressure.inc/dec` (WASI 0.3): while non-zero, no new async call should start. */
+  backpressure = 0;
+  /** A trap after an async call had already returned its value: the instance must not be reused. */
+  lateFailure: unknown;
 
   snapshot(): InstanceStateSnapshot {
     return { handles: this.handles.snapshot(), mayEnter: this.mayEnter, mayLeave: this.mayLeave };
@@ -43,6 +52,9 @@ export class ComponentInstanceState {
     this.mayEnter = s.mayEnter;
     this.mayLeave = s.mayLeave;
     this.syncTask.numBorrows = 0;
+    this.currentTask = undefined;
+    this.syncContext.fill(0);
+    this.backpressure = 0;
   }
 }
 
@@ -56,6 +68,8 @@ export class LiftLowerContext {
   realloc: Realloc | undefined;
   /** The `post-return` canonopt of a `canon lift`. */
   postReturn: CoreFunction | undefined;
+  /** The `callback` canonopt of an async `canon lift`, entered through JSPI. */
+  callback: CoreFunction | undefined;
 
   constructor(
     instance: ComponentInstanceState,
@@ -64,6 +78,7 @@ export class LiftLowerContext {
       memory?: GuestMemory | undefined;
       realloc?: Realloc | undefined;
       postReturn?: CoreFunction | undefined;
+      callback?: CoreFunction | undefined;
     } = {},
   ) {
     this.instance = instance;
@@ -71,5 +86,6 @@ export class LiftLowerContext {
     this.memory = options.memory;
     this.realloc = options.realloc;
     this.postReturn = options.postReturn;
+    this.callback = options.callback;
   }
 }

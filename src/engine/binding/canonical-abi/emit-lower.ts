@@ -20,9 +20,6 @@ import {
 import { numericKindIndex } from './lists.ts';
 import { numericElement, optionIsNullable } from './type-walk.ts';
 
-/** Where a borrowed handle lowered into the guest is scoped (the export call's task). */
-const BORROW_SCOPE = 'inst.syncTask';
-
 const lowerString = (e: Emitter): string => `lowerString${ENCODING_SUFFIX[e.stringEncoding]}`;
 
 function intToI32(name: string, v: string): string {
@@ -258,7 +255,7 @@ function lowerHandle(e: Emitter, t: ValueType & { kind: 'own' | 'borrow' }, v: s
   }
   const rep = `hostResource(${v}, ${rt})`;
   return e.bind(
-    t.kind === 'own' ? `H.addOwn(${rt}, ${rep})` : `H.addBorrow(${rt}, ${rep}, ${BORROW_SCOPE})`,
+    t.kind === 'own' ? `H.addOwn(${rt}, ${rep})` : `H.addBorrow(${rt}, ${rep}, ${e.borrowScope})`,
     'h',
   );
 }

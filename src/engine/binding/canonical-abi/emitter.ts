@@ -23,6 +23,8 @@ export class Emitter {
   readonly stringEncoding: StringEncoding;
   /** Every resource type the function mentions, in a fixed order (see `collectResources`). */
   readonly resources: readonly ResourceType[];
+  /** Where a borrow lowered into the guest is scoped: the sync export call, or an async call's task. */
+  borrowScope = 'inst.syncTask';
 
   constructor(stringEncoding: StringEncoding, resources: readonly ResourceType[]) {
     this.stringEncoding = stringEncoding;

@@ -13,7 +13,7 @@ import { addr, Emitter } from './emitter.ts';
 import { flattenFunction } from './flatten.ts';
 import { alignment, elemSize, InvalidValueTypeError, tupleLayout, variantLayout } from './layout.ts';
 import { RUNTIME_NAMES } from './runtime.ts';
-import { collectResources, contains, isAsyncValue, isBorrow, usesMemory } from './type-walk.ts';
+import { collectResources, contains, functionKey, isAsyncValue, isBorrow, usesMemory } from './type-walk.ts';
 
 /** How a lowered import calls its host implementation (`callee`). */
 export type HostCall =
@@ -28,6 +28,11 @@ export type HostCall =
 
 export interface LowerImportPlan {
   stringEncoding: StringEncoding;
+  /**
+   * `canon lower async` (WASI 0.3): at most 4 flat parameters, the result stored at a return
+   * pointer when the call resolves, and the packed subtask state returned (see tasks.ts).
+   */
+  async?: boolean;
   call?: HostCall;
   /** The host function returns a promise; the core function awaits it (wrap it in `WebAssembly.Suspending`). */
   suspending?: boolean;
@@ -37,6 +42,11 @@ export interface LowerImportPlan {
 
 export interface LiftExportPlan {
   stringEncoding: StringEncoding;
+  /**
+   * `canon lift async` (WASI 0.3): the value comes through `task.return`; with `callback` the core
+   * function returns a packed callback code and the callback loop runs it to EXIT.
+   */
+  async?: 'callback' | 'stackful';
   /** The core export returns a promise (it was wrapped in `WebAssembly.promising`); the JS function is async. */
   promising?: boolean;
   name?: string;
@@ -59,7 +69,6 @@ function functionName(name: string | undefined, fallback: string): string {
 }
 
 function checkSupported(ft: FunctionType): void {
-  if (ft.async) throw new Error('async functions (WASI 0.3 tasks) are not supported by this binder yet');
   const types = [...ft.params.map((p) => p.type), ...(ft.result === undefined ? [] : [ft.result])];
   if (types.some((t) => contains(t, isAsyncValue)))
     throw new Error('future and stream values (WASI 0.3) are not supported by this binder yet');
@@ -109,6 +118,7 @@ function hostCall(call: HostCall, args: string[]): string {
  */
 export function generateLowerImport(ft: FunctionType, plan: LowerImportPlan): GeneratedFunction {
   checkSupported(ft);
+  if (plan.async) return generateAsyncLowerImport(ft, plan);
   const sig = flattenFunction(ft, 'lower');
   const e = new Emitter(plan.stringEncoding, collectResources(ft));
   const paramTypes = ft.params.map((p) => p.type);
@@ -177,6 +187,72 @@ export function generateLowerImport(ft: FunctionType, plan: LowerImportPlan): Ge
   };
 }
 
+/**
+ * `canon lower async`: lifts the arguments at once (the host has them when the call starts, so the
+ * guest may reuse their memory: STARTED), calls the host, and hands its return value to
+ * `startSubtask`, which returns RETURNED when it is not a promise, else a new subtask. The result is
+ * stored at the return pointer by the `deliver` function generated here, when the guest takes the
+ * event; the borrows stay lent until then.
+ */
+function generateAsyncLowerImport(ft: FunctionType, plan: LowerImportPlan): GeneratedFunction {
+  const sig = flattenFunction(ft, 'lower', { async: true });
+  const e = new Emitter(plan.stringEncoding, collectResources(ft));
+  const paramTypes = ft.params.map((p) => p.type);
+  const coreParams = sig.params.map((_, i) => `a${i}`);
+  const lendsBorrows = paramTypes.some((t) => contains(t, isBorrow));
+
+  e.line(`if (!inst.mayLeave) trap("may-leave", ${JSON.stringify(`calling ${plan.name ?? 'an import'}`)});`);
+  if (lendsBorrows) e.line('const mark = H.lendMark();');
+  let args: string[];
+  if (sig.paramsInMemory) {
+    const layout = tupleLayout(paramTypes);
+    e.line('const pp = a0 >>> 0;');
+    e.line(`checkPointer(m, pp, ${layout.size}, ${layout.align}, "the parameters");`);
+    args = paramTypes.map((t, i) => e.bind(load(e, t, addr('pp', layout.offsets[i] as number))));
+  } else {
+    const reader = new SlotReader(coreParams.slice(0, sig.flatParams.length), sig.flatParams);
+    args = paramTypes.map((t) => e.bind(liftFlat(e, t, reader)));
+  }
+  const result = ft.result;
+  if (result !== undefined) {
+    e.line(`const rp = ${coreParams[coreParams.length - 1]} >>> 0;`);
+    e.line(`checkPointer(m, rp, ${elemSize(result)}, ${alignment(result)}, "the return area");`);
+  }
+  e.line(`const lent = ${lendsBorrows ? 'H.takeLends(mark)' : 'undefined'};`);
+  e.line('let r;');
+  e.open('try {');
+  e.line(`r = ${hostCall(plan.call ?? { kind: 'function' }, args)};`);
+  e.reopen('} catch (thrown) {');
+  e.line('r = new Thrown(thrown);');
+  e.close();
+  e.open('return startSubtask(inst, r, lent, (failed, r) => {');
+  if (result === undefined) e.line('if (failed) throw r;');
+  else if (result.kind === 'result') {
+    e.line('if (failed) r = errorPayload(r);');
+    const dispatch = (body: (i: number, payload: string | undefined) => void): void => {
+      e.open('if (failed) {');
+      body(1, result.err === undefined ? undefined : 'r');
+      e.reopen('} else {');
+      body(0, result.ok === undefined ? undefined : 'r');
+      e.close();
+    };
+    storeResultParts(e, result, dispatch, 'rp');
+  } else {
+    e.line('if (failed) throw r;');
+    store(e, result, 'r', 'rp');
+  }
+  e.close('});');
+
+  const header = `function ${functionName(plan.name, 'lowered')}(${coreParams.join(', ')})`;
+  const allTypes = [...paramTypes, ...(result === undefined ? [] : [result])];
+  return {
+    source: assemble(e, header),
+    resources: [...e.resources],
+    needsMemory: sig.paramsInMemory || result !== undefined || allTypes.some((t) => contains(t, usesMemory)),
+    needsRealloc: result !== undefined && contains(result, usesMemory),
+  };
+}
+
 function storeResultParts(
   e: Emitter,
   t: ValueType & { kind: 'result' },
@@ -200,6 +276,7 @@ function storeResultParts(
  */
 export function generateLiftExport(ft: FunctionType, plan: LiftExportPlan): GeneratedFunction {
   checkSupported(ft);
+  if (plan.async) return generateAsyncLiftExport(ft, plan);
   const sig = flattenFunction(ft, 'lift');
   const e = new Emitter(plan.stringEncoding, collectResources(ft));
   const paramTypes = ft.params.map((p) => p.type);
@@ -285,6 +362,68 @@ export function generateLiftExport(ft: FunctionType, plan: LiftExportPlan): Gene
     source: assemble(e, header),
     resources: [...e.resources],
     needsMemory: sig.paramsInMemory || sig.resultInMemory || allTypes.some((t) => contains(t, usesMemory)),
+    needsRealloc: sig.paramsInMemory || paramTypes.some((t) => contains(t, usesMemory)),
+  };
+}
+
+/** The key `task.return` is checked against: the result type as `functionKey` spells it. */
+export const resultKey = (result: ValueType | undefined): string =>
+  functionKey({
+    params: result === undefined ? [] : [{ name: 'result', type: result }],
+    result: undefined,
+    async: false,
+  });
+
+/**
+ * `canon lift async`: lowers the arguments (borrows scoped to the call's task), enters the core
+ * function through JSPI, and lets `driveTask` run the callback loop; the returned promise settles
+ * at `task.return`.
+ */
+function generateAsyncLiftExport(ft: FunctionType, plan: LiftExportPlan): GeneratedFunction {
+  const callback = plan.async === 'callback';
+  const sig = flattenFunction(ft, 'lift', { async: true, callback });
+  const e = new Emitter(plan.stringEncoding, collectResources(ft));
+  e.borrowScope = 'task.scope';
+  const paramTypes = ft.params.map((p) => p.type);
+  const params = paramTypes.map((_, i) => `x${i}`);
+  const name = plan.name ?? 'an export';
+
+  e.line(`if (!inst.mayEnter) trap("may-enter", ${JSON.stringify(`calling ${name}`)});`);
+  e.line('inst.mayEnter = false;');
+  e.line(
+    `const task = new Task(cx, ${JSON.stringify(resultKey(ft.result))}, ${ft.result?.kind === 'result'}, ${JSON.stringify(name)});`,
+  );
+  e.line('inst.currentTask = task;');
+  const args = sig.params.map((_, i) => `arg${i}`);
+  if (args.length > 0) {
+    e.line(`let ${args.join(', ')};`);
+    e.open('try {');
+    if (sig.paramsInMemory) {
+      const layout = tupleLayout(paramTypes);
+      e.line(`arg0 = allocate(cx, ${layout.align}, ${layout.size});`);
+      paramTypes.forEach((t, i) => {
+        store(e, t, params[i] as string, addr('arg0', layout.offsets[i] as number));
+      });
+    } else {
+      const flat = paramTypes.flatMap((t, i) => lowerFlat(e, t, params[i] as string));
+      flat.forEach((x, i) => {
+        e.line(`arg${i} = ${x};`);
+      });
+    }
+    e.reopen('} catch (error) {');
+    e.line('inst.currentTask = undefined;');
+    e.line('abandonCall(inst, error);');
+    e.close();
+  }
+  e.line(
+    `return driveTask(inst, task, callee(${args.join(', ')}), ${callback ? 'cx.callback' : 'undefined'});`,
+  );
+
+  const header = `function ${functionName(plan.name, 'lifted')}(${params.join(', ')})`;
+  return {
+    source: assemble(e, header),
+    resources: [...e.resources],
+    needsMemory: sig.paramsInMemory || paramTypes.some((t) => contains(t, usesMemory)),
     needsRealloc: sig.paramsInMemory || paramTypes.some((t) => contains(t, usesMemory)),
   };
 }

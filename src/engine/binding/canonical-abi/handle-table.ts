@@ -17,8 +17,21 @@ export const HandleKind = {
   /** A borrowed resource handle, valid until its borrow scope (the call) ends. */
   borrow: 2,
   errorContext: 3,
+  /** A `WaitableSet` (WASI 0.3), its object in `rep`. */
+  waitableSet: 4,
+  /** A `Subtask`: an async-lowered call in progress (WASI 0.3), its object in `rep`. */
+  subtask: 5,
 } as const;
 export type HandleKind = (typeof HandleKind)[keyof typeof HandleKind];
+
+const KIND_NAMES: Record<HandleKind, string> = {
+  0: 'live',
+  1: 'an own handle',
+  2: 'a borrow handle',
+  3: 'an error-context',
+  4: 'a waitable set',
+  5: 'a subtask',
+};
 
 /**
  * The `Task` that borrowed handles were lent to (`Task.num_borrows`): a synchronous export call.
@@ -182,6 +195,36 @@ export class HandleTable {
     const rep = this.rep[i];
     this.#remove(i);
     return rep;
+  }
+
+  /** Adds a WASI 0.3 object (waitable set, subtask…) under its kind. */
+  addObject(kind: HandleKind, value: object): number {
+    return this.add(kind, undefined, value, undefined);
+  }
+
+  /** The object at `i`, trapping unless it is of `kind`. */
+  object<T>(i: number, kind: HandleKind, what: string): T {
+    if (this.kind[i] !== kind) trap('invalid-handle', `${what}: handle ${i} is not ${KIND_NAMES[kind]}`);
+    return this.rep[i] as T;
+  }
+
+  /** Removes the object at `i`, trapping unless it is of `kind`. */
+  removeObject<T>(i: number, kind: HandleKind, what: string): T {
+    const value = this.object<T>(i, kind, what);
+    this.#remove(i);
+    return value;
+  }
+
+  /**
+   * The handles lent since `mark`, taken off the lend stack but still lent: an async call keeps
+   * its borrows until it resolves, then ends them with `endLendsOf`.
+   */
+  takeLends(mark: number): number[] {
+    return this.lendStack.splice(mark);
+  }
+
+  endLendsOf(lent: readonly number[]): void {
+    for (const i of lent) this.lends[i] = (this.lends[i] as number) - 1;
   }
 
   addErrorContext(value: ErrorContext): number {

@@ -13,6 +13,7 @@ import {
   lowerStringUtf8,
   lowerStringUtf16,
 } from './strings.ts';
+import { driveTask, startSubtask, Task, Thrown } from './tasks.ts';
 import { ComponentError, trap } from './trap.ts';
 import {
   abandonCall,
@@ -55,6 +56,10 @@ export const ABI_RUNTIME = Object.freeze({
   hostResource,
   errorPayload,
   abandonCall,
+  Task,
+  Thrown,
+  driveTask,
+  startSubtask,
 });
 
 export type AbiRuntime = typeof ABI_RUNTIME;

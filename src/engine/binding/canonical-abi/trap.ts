@@ -22,7 +22,16 @@ export type TrapRule =
   | 'borrow-outlived-call'
   | 'table-full'
   | 'may-leave'
-  | 'may-enter';
+  | 'may-enter'
+  | 'callback-code'
+  | 'task-not-returned'
+  | 'task-returned-twice'
+  | 'task-return-type'
+  | 'task-cancel'
+  | 'no-current-task'
+  | 'waitable-set-in-use'
+  | 'subtask-unresolved'
+  | 'subtask-cancel';
 
 const EXPLANATION: Record<TrapRule, string> = {
   'out-of-bounds': 'a pointer and length reach past the end of linear memory',
@@ -41,6 +50,15 @@ const EXPLANATION: Record<TrapRule, string> = {
   'table-full': 'the handle table is full (2^28-1 entries)',
   'may-leave': 'a guest called out of its instance while it may not leave (inside realloc or post-return)',
   'may-enter': 'the instance was entered again while a call is in progress, or after a trap',
+  'callback-code': 'an async callback returned a code other than EXIT (0), YIELD (1) or WAIT (2)',
+  'task-not-returned': 'an async export finished without calling task.return',
+  'task-returned-twice': 'task.return was called twice for one call, or after task.cancel',
+  'task-return-type': 'task.return was called with another result type or other options than its export',
+  'task-cancel': 'task.cancel was called for a call whose cancellation was never requested',
+  'no-current-task': 'an async built-in was called outside an async export call',
+  'waitable-set-in-use': 'a waitable set was dropped while it still has members or waiters',
+  'subtask-unresolved': 'a subtask was dropped before its resolution was delivered',
+  'subtask-cancel': 'subtask.cancel was called for a subtask already resolved or already cancelled',
 };
 
 /** A guest broke a rule of the canonical ABI; the call (and the instance) is over. */

@@ -21,6 +21,13 @@ export interface HostBinding {
 /** `wasi:io/streams@0.2.10` → `wasi:io/streams`: the host implements every 0.2.x under one name. */
 export const unversioned = (interfaceName: string): string => interfaceName.replace(/@[^@/]*$/, '');
 
+/**
+ * The host object's key: every 0.2.x unversioned (as jco lays it out), every 0.3.x as `…@0.3`,
+ * since WASI 0.3 changed the interfaces (async functions, streams) under the same names.
+ */
+export const hostInterfaceKey = (interfaceName: string): string =>
+  /@0\.3(\.|$)/.test(interfaceName) ? `${unversioned(interfaceName)}@0.3` : unversioned(interfaceName);
+
 const upperCamelCase = (kebab: string): string => {
   const lower = lowerCamelCase(kebab);
   return lower.charAt(0).toUpperCase() + lower.slice(1);
@@ -39,7 +46,7 @@ export function hostBinding(interfaceName: string, func: string): HostBinding {
 }
 
 function makeBinding(interfaceName: string, func: string): HostBinding {
-  const iface = unversioned(interfaceName);
+  const iface = hostInterfaceKey(interfaceName);
   const fail = () => {
     throw new Error(
       `${interfaceName}#${func} is not available to this component (Skiff does not grant ${iface})`,

@@ -7,6 +7,22 @@
  * values made here are kept per definition, so an index is looked up in the decoded index space.
  */
 import {
+  backpressureChange,
+  backpressureSet,
+  contextGet,
+  contextSet,
+  subtaskCancel,
+  subtaskDrop,
+  taskCancel,
+  threadYield,
+  waitableJoin,
+  waitableSetDrop,
+  waitableSetNew,
+  waitableSetPoll,
+  waitableSetWait,
+} from '../canonical-abi/async-builtins.ts';
+import { resultKey } from '../canonical-abi/generate.ts';
+import {
   type CompiledFunction,
   ComponentInstanceState,
   type CoreFunction,
@@ -14,12 +30,14 @@ import {
   GuestMemory,
   LiftLowerContext,
   liftExport,
+  lowerImport,
   type Realloc,
   resourceDrop,
   resourceNew,
   resourceRep,
 } from '../canonical-abi/index.ts';
 import { lowerCamelCase } from '../canonical-abi/js-names.ts';
+import { taskReturn } from '../canonical-abi/tasks.ts';
 import { collectResources } from '../canonical-abi/type-walk.ts';
 import { jspi } from '../jspi.ts';
 import type {
@@ -124,13 +142,36 @@ export function checkSupported(ast: ComponentAst): void {
       );
     if (definition.kind !== 'canon') continue;
     const c = definition.canon;
-    const supported = ['lift', 'lower', 'resource.new', 'resource.rep', 'resource.drop'].includes(c.kind);
-    if (!supported || ('options' in c && c.options.async) || (c.kind === 'resource.drop' && c.async))
+    if (!SUPPORTED_CANON.has(c.kind) || (c.kind === 'resource.drop' && c.async))
       throw new UnsupportedComponentError(
-        `the component uses \`canon ${c.kind}\`${'options' in c && c.options.async ? ' async' : ''} (WASI 0.3's async ABI), which Skiff's binder does not run yet`,
+        `the component uses \`canon ${c.kind}\`${c.kind.startsWith('stream.') || c.kind.startsWith('future.') ? ' (WASI 0.3 streams and futures)' : ''}, which Skiff's binder does not run yet`,
       );
   }
 }
+
+/** The canonical built-ins the binder runs: the sync ABI, and WASI 0.3's tasks, waitables and subtasks. */
+const SUPPORTED_CANON = new Set<string>([
+  'lift',
+  'lower',
+  'resource.new',
+  'resource.rep',
+  'resource.drop',
+  'task.return',
+  'task.cancel',
+  'context.get',
+  'context.set',
+  'waitable-set.new',
+  'waitable-set.poll',
+  'waitable-set.wait',
+  'waitable-set.drop',
+  'waitable.join',
+  'subtask.drop',
+  'subtask.cancel',
+  'backpressure.set',
+  'backpressure.inc',
+  'backpressure.dec',
+  'thread.yield',
+]);
 
 export function instantiateComponent(resolved: ResolvedComponent, options: LinkOptions): LinkedInstance {
   const state = new ComponentInstanceState();
@@ -294,11 +335,15 @@ function preparedLowering(
     >;
     const type = scope.types.funcs[c.func] as FunctionType;
     const host = hostBinding(func.interfaceName, func.name);
-    const suspending = suspendingImports.has(`${unversioned(func.interfaceName)}#${func.name}`);
+    const async = c.options.async;
+    // A WASI 0.3 `async func` lowered synchronously blocks its caller's stack until it resolves.
+    const suspending =
+      !async && (type.async || suspendingImports.has(`${unversioned(func.interfaceName)}#${func.name}`));
     const compiled = compileLowerImport(type, {
       stringEncoding: c.options.stringEncoding,
       call: host.call,
       ...(suspending ? { suspending } : {}),
+      ...(async ? { async } : {}),
       name: `${func.interfaceName}#${func.name}`,
     });
     if (compiled.generated.needsMemory && c.options.memory === undefined)
@@ -388,19 +433,66 @@ function canon(
       return lowering.suspending ? new jspi.Suspending(lowered) : lowered;
     }
     case 'lift': {
-      if (c.options.async)
-        throw new UnsupportedComponentError('async lifting (WASI 0.3) is not supported yet');
       const core = scope.get('core func', c.coreFunc) as CoreFunction;
       const type = scope.types.funcs[scope.funcIndexOf(definition)] as FunctionType;
       const cx = contextFor(scope, c.options, state);
-      // Any export may block on I/O, so every one is entered through JSPI.
+      // Any export may block on I/O, so every one is entered through JSPI (an async export's
+      // callback too: it may call a synchronously lowered import that blocks).
+      if (c.options.callback !== undefined)
+        cx.callback = jspi.promising(scope.get('core func', c.options.callback) as CoreFunction);
       const call = liftExport(type, {
         cx,
         callee: jspi.promising(core),
         promising: true,
+        ...(c.options.async ? { async: c.options.callback === undefined ? 'stackful' : 'callback' } : {}),
       });
       return { kind: 'lifted', call } satisfies ComponentFunc;
     }
+    case 'task.return': {
+      const result = scope.types.taskReturnTypes.get(definition);
+      const cx = contextFor(scope, c.options, state);
+      const key = resultKey(result);
+      const type: FunctionType = {
+        params: result === undefined ? [] : [{ name: 'result', type: result }],
+        result: undefined,
+        async: false,
+      };
+      return lowerImport(type, {
+        cx,
+        callee: (value: unknown) => taskReturn(state, cx, key, value),
+        name: 'task.return',
+      });
+    }
+    case 'context.get':
+      return contextGet(state, c.slot);
+    case 'context.set':
+      return contextSet(state, c.slot);
+    case 'waitable-set.new':
+      return waitableSetNew(state);
+    case 'waitable-set.poll':
+      return waitableSetPoll(state, guestMemory(scope.get('core memory', c.memory) as WebAssembly.Memory));
+    case 'waitable-set.wait':
+      return new jspi.Suspending(
+        waitableSetWait(state, guestMemory(scope.get('core memory', c.memory) as WebAssembly.Memory)),
+      );
+    case 'waitable-set.drop':
+      return waitableSetDrop(state);
+    case 'waitable.join':
+      return waitableJoin(state);
+    case 'subtask.drop':
+      return subtaskDrop(state);
+    case 'subtask.cancel':
+      return c.async ? subtaskCancel(state, true) : new jspi.Suspending(subtaskCancel(state, false));
+    case 'task.cancel':
+      return taskCancel(state);
+    case 'backpressure.set':
+      return backpressureSet(state);
+    case 'backpressure.inc':
+      return backpressureChange(state, 1);
+    case 'backpressure.dec':
+      return backpressureChange(state, -1);
+    case 'thread.yield':
+      return threadYield();
     case 'resource.drop': {
       const resource = scope.resource(c.resource);
       if (resource.imported) return resourceDrop(state, resource);

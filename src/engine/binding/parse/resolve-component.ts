@@ -5,7 +5,7 @@
  * instantiated, with its imports bound to the arguments, so a resource passed in keeps its
  * identity and a resource defined inside is new per instance, as the spec says.
  */
-import type { ResourceType } from '../value-types.ts';
+import type { ResourceType, ValueType } from '../value-types.ts';
 import type { Component, Definition, InstanceDefinition, SortIndex, TypeDefinition } from './ast.ts';
 import { SECTION_NAMES } from './decode-component.ts';
 import {
@@ -42,6 +42,8 @@ export class ComponentScope extends TypeScope {
   readonly resources = new Map<ResourceType, ResourceDefinition>();
   /** For each instantiation of a nested component definition, the nested component's scope. */
   readonly instantiations = new Map<InstanceDefinition, ComponentScope>();
+  /** The result type of each `canon task.return` (undefined: it returns nothing). */
+  readonly taskReturnTypes = new Map<Definition, ValueType | undefined>();
 
   constructor(component: Component, parent: TypeScope | undefined) {
     super('component', parent);
@@ -272,7 +274,10 @@ function evaluateCanon(
       return;
     }
     case 'task.return':
-      if (canon.result !== undefined) resolveValType(canon.result, scope, place);
+      scope.taskReturnTypes.set(
+        definition,
+        canon.result === undefined ? undefined : resolveValType(canon.result, scope, place),
+      );
       return;
     default:
       if ('type' in canon && typeof canon.type === 'number') {

@@ -1,0 +1,24 @@
+/**
+ * The WASI 0.3 interfaces of one instance, keyed `wasi:pkg/iface@0.3` (every 0.3.x under one
+ * name, as 0.2.x share theirs). They live beside the 0.2 ones in the same import object.
+ */
+import type { CliState } from '../cli.ts';
+import type { WasiRandomInsecureSeed } from '../shapes/random.ts';
+import { cliImportsP3 } from './cli.ts';
+import { monotonicClockImports, systemClockImports } from './clocks.ts';
+import { insecureRandomImports, insecureSeedImportsP3, randomImports } from './random.ts';
+
+export function p3Imports(
+  cli: CliState,
+  seed: WasiRandomInsecureSeed,
+  stopped: AbortSignal,
+): Record<string, object> {
+  return {
+    ...cliImportsP3(cli),
+    'wasi:clocks/monotonic-clock@0.3': monotonicClockImports(stopped),
+    'wasi:clocks/system-clock@0.3': systemClockImports,
+    'wasi:random/random@0.3': randomImports,
+    'wasi:random/insecure@0.3': insecureRandomImports,
+    'wasi:random/insecure-seed@0.3': insecureSeedImportsP3(seed),
+  };
+}

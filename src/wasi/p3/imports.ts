@@ -7,6 +7,7 @@ import type { WasiRandomInsecureSeed } from '../shapes/random.ts';
 import { cliImportsP3 } from './cli.ts';
 import { monotonicClockImports, systemClockImports } from './clocks.ts';
 import { insecureRandomImports, insecureSeedImportsP3, randomImports } from './random.ts';
+import { stdioImportsP3 } from './stdio.ts';
 
 export function p3Imports(
   cli: CliState,
@@ -15,6 +16,7 @@ export function p3Imports(
 ): Record<string, object> {
   return {
     ...cliImportsP3(cli),
+    ...stdioImportsP3(cli),
     'wasi:clocks/monotonic-clock@0.3': monotonicClockImports(stopped),
     'wasi:clocks/system-clock@0.3': systemClockImports,
     'wasi:random/random@0.3': randomImports,

@@ -79,9 +79,18 @@ export function waitableSetDrop(inst: ComponentInstanceState): (set: number) => 
   };
 }
 
+/** Subtasks and stream/future ends are waitables; resources, sets and error contexts are not. */
+const WAITABLE_KINDS = new Set<number>([
+  HandleKind.subtask,
+  HandleKind.streamReadable,
+  HandleKind.streamWritable,
+  HandleKind.futureReadable,
+  HandleKind.futureWritable,
+]);
+
 function waitableAt(inst: ComponentInstanceState, i: number, what: string): Waitable {
   const value = inst.handles.rep[i];
-  if (!(value instanceof Waitable) || inst.handles.kind[i] !== HandleKind.subtask)
+  if (!(value instanceof Waitable) || !WAITABLE_KINDS.has(inst.handles.kind[i] as number))
     trap('invalid-handle', `${what}: handle ${i} is not a waitable`);
   return value;
 }

@@ -3,10 +3,11 @@
  * instances of the same component share compiled code and V8's type feedback) and binds them per
  * instance. `lowerImport` and `liftExport` are the entry points a binder uses.
  */
-import type { FunctionType, ResourceType } from '../value-types.ts';
+import type { FunctionType, ResourceType, ValueType } from '../value-types.ts';
 import type { CoreFunction, LiftLowerContext } from './context.ts';
 import {
   type GeneratedFunction,
+  generateElementCodec,
   generateLiftExport,
   generateLowerImport,
   type HostCall,
@@ -14,7 +15,8 @@ import {
   type LowerImportPlan,
 } from './generate.ts';
 import { ABI_RUNTIME } from './runtime.ts';
-import { collectResources, functionKey } from './type-walk.ts';
+import type { ElementCodec } from './streams.ts';
+import { collectResources, functionKey, valueTypeKey } from './type-walk.ts';
 
 /** Binds compiled code to one instance: its context, host function or core export, and resource types. */
 export type BindFunction = (
@@ -44,6 +46,13 @@ function compile(key: string, generate: () => GeneratedFunction): CompiledFuncti
 export function compileLowerImport(ft: FunctionType, plan: LowerImportPlan): CompiledFunction {
   const key = `import ${functionKey(ft)} ${JSON.stringify(plan)}`;
   return compile(key, () => generateLowerImport(ft, plan));
+}
+
+/** The element codec of a stream or future, bound to the context of its `canon stream.*` definition. */
+export function elementCodec(t: ValueType | undefined, cx: LiftLowerContext): ElementCodec {
+  const key = `element ${valueTypeKey(t)} ${cx.stringEncoding}`;
+  const c = compile(key, () => generateElementCodec(t, cx.stringEncoding));
+  return c.bind(cx, undefined, []) as unknown as ElementCodec;
 }
 
 export function compileLiftExport(ft: FunctionType, plan: LiftExportPlan): CompiledFunction {

@@ -9,7 +9,7 @@ import { type CoreType, flattenVariant } from './flatten.ts';
 import { lowerCamelCase } from './js-names.ts';
 import { alignment, elemSize, recordLayout, shapeOf, variantLayout } from './layout.ts';
 import { numericKindIndex } from './lists.ts';
-import { numericElement, optionIsNullable } from './type-walk.ts';
+import { numericElement, optionIsNullable, valueTypeKey } from './type-walk.ts';
 
 /** Core values being lifted, in order, each converted to the type its reader wants (`CoerceValueIter`). */
 export class SlotReader {
@@ -107,7 +107,7 @@ export function liftFlat(e: Emitter, t: ValueType, r: SlotReader): string {
       return liftHandle(e, t, `${r.next('i32')} >>> 0`);
     case 'future':
     case 'stream':
-      throw new Error(`${t.kind} values (WASI 0.3) are not supported yet`);
+      return liftReadableEnd(e, t, `${r.next('i32')} >>> 0`);
     default: {
       const s = shapeOf(t);
       if (s.kind !== 'variant') throw new Error('unreachable');
@@ -197,7 +197,7 @@ export function load(e: Emitter, t: ValueType, p: string): string {
       return liftHandle(e, t, `m.dv.getUint32(${p}, true)`);
     case 'future':
     case 'stream':
-      throw new Error(`${t.kind} values (WASI 0.3) are not supported yet`);
+      return liftReadableEnd(e, t, `m.dv.getUint32(${p}, true)`);
     default: {
       const s = shapeOf(t);
       if (s.kind !== 'variant') throw new Error('unreachable');
@@ -248,6 +248,11 @@ function flagsValue(e: Emitter, names: string[], bits: string): string {
 }
 
 /** Handles: an own moves out of the table; a borrow is lent until the call returns. */
+/** A `stream<T>` or `future<T>` handle: the readable end leaves the guest's table for the host. */
+function liftReadableEnd(e: Emitter, t: ValueType & { kind: 'stream' | 'future' }, index: string): string {
+  return e.bind(`liftReadable(inst, "${t.kind}", ${index}, ${JSON.stringify(valueTypeKey(t.type))})`, 's');
+}
+
 function liftHandle(e: Emitter, t: ValueType & { kind: 'own' | 'borrow' }, index: string): string {
   const rt = e.resource(t.resource);
   if (t.kind === 'own') {

@@ -18,7 +18,7 @@ import {
   variantLayout,
 } from './layout.ts';
 import { numericKindIndex } from './lists.ts';
-import { numericElement, optionIsNullable } from './type-walk.ts';
+import { numericElement, optionIsNullable, valueTypeKey } from './type-walk.ts';
 
 const lowerString = (e: Emitter): string => `lowerString${ENCODING_SUFFIX[e.stringEncoding]}`;
 
@@ -97,7 +97,7 @@ export function lowerFlat(e: Emitter, t: ValueType, v: string): string[] {
       return [lowerHandle(e, t, v)];
     case 'future':
     case 'stream':
-      throw new Error(`${t.kind} values (WASI 0.3) are not supported yet`);
+      return [lowerReadableEnd(e, t, v)];
     default:
       return lowerFlatVariant(e, t, dispatchOf(e, t, v));
   }
@@ -190,7 +190,8 @@ export function store(e: Emitter, t: ValueType, v: string, p: string): void {
       return;
     case 'future':
     case 'stream':
-      throw new Error(`${t.kind} values (WASI 0.3) are not supported yet`);
+      e.line(`m.dv.setUint32(${p}, ${lowerReadableEnd(e, t, v)}, true);`);
+      return;
     default: {
       const s = shapeOf(t);
       if (s.kind !== 'variant') throw new Error('unreachable');
@@ -246,6 +247,11 @@ function flagsBits(e: Emitter, names: string[], v: string): string {
 }
 
 /** Handles into the guest: a new own handle, or a borrow scoped to the export call. */
+/** A host-made stream or future (`HostStream`, `HostFuture`): its readable end joins the guest's table. */
+function lowerReadableEnd(e: Emitter, t: ValueType & { kind: 'stream' | 'future' }, v: string): string {
+  return e.bind(`lowerReadable(inst, "${t.kind}", ${v}, ${JSON.stringify(valueTypeKey(t.type))})`, 'h');
+}
+
 function lowerHandle(e: Emitter, t: ValueType & { kind: 'own' | 'borrow' }, v: string): string {
   const rt = e.resource(t.resource);
   if (!t.resource.imported) {

@@ -13,7 +13,7 @@ import { addr, Emitter } from './emitter.ts';
 import { flattenFunction } from './flatten.ts';
 import { alignment, elemSize, InvalidValueTypeError, tupleLayout, variantLayout } from './layout.ts';
 import { RUNTIME_NAMES } from './runtime.ts';
-import { collectResources, contains, functionKey, isAsyncValue, isBorrow, usesMemory } from './type-walk.ts';
+import { collectResources, contains, functionKey, isBorrow, usesMemory } from './type-walk.ts';
 
 /** How a lowered import calls its host implementation (`callee`). */
 export type HostCall =
@@ -69,9 +69,6 @@ function functionName(name: string | undefined, fallback: string): string {
 }
 
 function checkSupported(ft: FunctionType): void {
-  const types = [...ft.params.map((p) => p.type), ...(ft.result === undefined ? [] : [ft.result])];
-  if (types.some((t) => contains(t, isAsyncValue)))
-    throw new Error('future and stream values (WASI 0.3) are not supported by this binder yet');
   if (ft.result !== undefined && contains(ft.result, isBorrow))
     throw new InvalidValueTypeError('a borrow cannot appear in a function result');
 }
@@ -425,5 +422,48 @@ function generateAsyncLiftExport(ft: FunctionType, plan: LiftExportPlan): Genera
     resources: [...e.resources],
     needsMemory: sig.paramsInMemory || paramTypes.some((t) => contains(t, usesMemory)),
     needsRealloc: sig.paramsInMemory || paramTypes.some((t) => contains(t, usesMemory)),
+  };
+}
+
+/**
+ * Loads and stores one element of a `stream<T>` or `future<T>` in guest memory (streams.ts copies
+ * values with it between a guest's buffer and the host's).
+ */
+export function generateElementCodec(
+  t: ValueType | undefined,
+  stringEncoding: StringEncoding,
+): GeneratedFunction {
+  const load$ = new Emitter(stringEncoding, []);
+  const store$ = new Emitter(stringEncoding, []);
+  if (t !== undefined) {
+    load$.line(`return ${load(load$, t, 'p')};`);
+    store(store$, t, 'v', 'p');
+  }
+  const size = t === undefined ? 0 : elemSize(t);
+  const align = t === undefined ? 1 : alignment(t);
+  const bytes = t?.kind === 'primitive' && (t.name === 'u8' || t.name === 's8');
+  const source = [
+    '(function (rt) {',
+    '"use strict";',
+    `const { ${RUNTIME_NAMES.join(', ')} } = rt;`,
+    ...load$.constants,
+    ...store$.constants,
+    'return function bind(cx, callee, R) {',
+    'const inst = cx.instance, H = inst.handles;',
+    `return { size: ${size}, align: ${align}, bytes: ${bytes},`,
+    'load(cx, p) { const m = cx.memory;',
+    ...load$.lines,
+    '},',
+    'store(cx, v, p) { const m = cx.memory;',
+    ...store$.lines,
+    '} };',
+    '};',
+    '})',
+  ].join('\n');
+  return {
+    source,
+    resources: [],
+    needsMemory: size > 0,
+    needsRealloc: t !== undefined && contains(t, usesMemory),
   };
 }

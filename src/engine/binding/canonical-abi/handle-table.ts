@@ -21,6 +21,11 @@ export const HandleKind = {
   waitableSet: 4,
   /** A `Subtask`: an async-lowered call in progress (WASI 0.3), its object in `rep`. */
   subtask: 5,
+  /** The ends of a stream or future (WASI 0.3), a `CopyEnd` in `rep`. */
+  streamReadable: 6,
+  streamWritable: 7,
+  futureReadable: 8,
+  futureWritable: 9,
 } as const;
 export type HandleKind = (typeof HandleKind)[keyof typeof HandleKind];
 
@@ -31,6 +36,10 @@ const KIND_NAMES: Record<HandleKind, string> = {
   3: 'an error-context',
   4: 'a waitable set',
   5: 'a subtask',
+  6: 'the readable end of a stream',
+  7: 'the writable end of a stream',
+  8: 'the readable end of a future',
+  9: 'the writable end of a future',
 };
 
 /**

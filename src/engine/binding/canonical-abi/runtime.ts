@@ -5,6 +5,7 @@
 import { allocate, checkPointer } from './allocate.ts';
 import { ErrorContext } from './handle-table.ts';
 import { checkListRange, liftNumericList, listLength, lowerNumericList } from './lists.ts';
+import { liftReadable, lowerReadable } from './stream-builtins.ts';
 import {
   liftStringLatin1Utf16,
   liftStringUtf8,
@@ -60,6 +61,8 @@ export const ABI_RUNTIME = Object.freeze({
   Thrown,
   driveTask,
   startSubtask,
+  liftReadable,
+  lowerReadable,
 });
 
 export type AbiRuntime = typeof ABI_RUNTIME;

@@ -109,3 +109,11 @@ export function numericElement(t: ValueType): NumericElement | undefined {
 export function optionIsNullable(t: ValueType & { kind: 'option' }): boolean {
   return !(t.type.kind === 'option' && optionIsNullable(t.type));
 }
+
+/** A structural key of one value type (`stream<T>` and `future<T>` ends must carry equal ones). */
+export const valueTypeKey = (t: ValueType | undefined): string =>
+  functionKey({
+    params: t === undefined ? [] : [{ name: 'value', type: t }],
+    result: undefined,
+    async: false,
+  });

@@ -21,6 +21,7 @@ import {
   waitableSetPoll,
   waitableSetWait,
 } from '../canonical-abi/async-builtins.ts';
+import { elementCodec } from '../canonical-abi/compile.ts';
 import { resultKey } from '../canonical-abi/generate.ts';
 import {
   type CompiledFunction,
@@ -37,8 +38,14 @@ import {
   resourceRep,
 } from '../canonical-abi/index.ts';
 import { lowerCamelCase } from '../canonical-abi/js-names.ts';
+import {
+  cancelBuiltin,
+  copyBuiltin,
+  dropBuiltin,
+  streamOrFutureNew,
+} from '../canonical-abi/stream-builtins.ts';
 import { taskReturn } from '../canonical-abi/tasks.ts';
-import { collectResources } from '../canonical-abi/type-walk.ts';
+import { collectResources, valueTypeKey } from '../canonical-abi/type-walk.ts';
 import { jspi } from '../jspi.ts';
 import type {
   CanonOptions,
@@ -50,7 +57,7 @@ import type {
   Sort,
   SortIndex,
 } from '../parse/index.ts';
-import type { FunctionType, ResourceType } from '../value-types.ts';
+import type { FunctionType, ResourceType, ValueType } from '../value-types.ts';
 import { type HostBinding, hostBinding, unversioned } from './host-functions.ts';
 
 /** A component-level function: implemented by the host, or lifted from a core export. */
@@ -171,6 +178,20 @@ const SUPPORTED_CANON = new Set<string>([
   'backpressure.inc',
   'backpressure.dec',
   'thread.yield',
+  'stream.new',
+  'stream.read',
+  'stream.write',
+  'stream.cancel-read',
+  'stream.cancel-write',
+  'stream.drop-readable',
+  'stream.drop-writable',
+  'future.new',
+  'future.read',
+  'future.write',
+  'future.cancel-read',
+  'future.cancel-write',
+  'future.drop-readable',
+  'future.drop-writable',
 ]);
 
 export function instantiateComponent(resolved: ResolvedComponent, options: LinkOptions): LinkedInstance {
@@ -309,6 +330,17 @@ function instance(
   const exports: InstanceValue = new Map();
   for (const exported of component.ast.exports) exports.set(exported.name.name, nested.values.get(exported));
   return exports;
+}
+
+const kindOf = (canonKind: string): 'stream' | 'future' =>
+  canonKind.startsWith('stream.') ? 'stream' : 'future';
+
+/** The element type `T` of the `stream<T>` / `future<T>` type at `typeIndex` (undefined: no payload). */
+function elementType(scope: RuntimeScope, typeIndex: number): ValueType | undefined {
+  const type = scope.types.types[typeIndex];
+  if (type?.kind !== 'value' || (type.type.kind !== 'stream' && type.type.kind !== 'future'))
+    throw new UnsupportedComponentError(`type ${typeIndex} is not a stream or future type`);
+  return type.type.type;
 }
 
 /** What a `canon lower` of a host function needs beyond the instance: worked out once per definition. */
@@ -493,6 +525,51 @@ function canon(
       return backpressureChange(state, -1);
     case 'thread.yield':
       return threadYield();
+    case 'stream.new':
+    case 'future.new':
+      return streamOrFutureNew(state, kindOf(c.kind), valueTypeKey(elementType(scope, c.type)));
+    case 'stream.read':
+    case 'stream.write':
+    case 'future.read':
+    case 'future.write': {
+      const element = elementType(scope, c.type);
+      const cx = contextFor(scope, c.options, state);
+      const direction = c.kind.endsWith('read') ? 'read' : 'write';
+      const copy = copyBuiltin(
+        state,
+        kindOf(c.kind),
+        direction,
+        valueTypeKey(element),
+        cx,
+        elementCodec(element, cx),
+        c.options.async,
+      );
+      return c.options.async ? copy : new jspi.Suspending(copy);
+    }
+    case 'stream.cancel-read':
+    case 'stream.cancel-write':
+    case 'future.cancel-read':
+    case 'future.cancel-write': {
+      const direction = c.kind.endsWith('read') ? 'read' : 'write';
+      const cancel = cancelBuiltin(
+        state,
+        kindOf(c.kind),
+        direction,
+        valueTypeKey(elementType(scope, c.type)),
+        c.async,
+      );
+      return c.async ? cancel : new jspi.Suspending(cancel);
+    }
+    case 'stream.drop-readable':
+    case 'stream.drop-writable':
+    case 'future.drop-readable':
+    case 'future.drop-writable':
+      return dropBuiltin(
+        state,
+        kindOf(c.kind),
+        c.kind.endsWith('readable') ? 'readable' : 'writable',
+        valueTypeKey(elementType(scope, c.type)),
+      );
     case 'resource.drop': {
       const resource = scope.resource(c.resource);
       if (resource.imported) return resourceDrop(state, resource);

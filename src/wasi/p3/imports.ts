@@ -3,17 +3,14 @@
  * name, as 0.2.x share theirs). They live beside the 0.2 ones in the same import object.
  */
 import type { CliState } from '../cli.ts';
+import type { WasiHostP3 } from '../shapes/p3.ts';
 import type { WasiRandomInsecureSeed } from '../shapes/random.ts';
 import { cliImportsP3 } from './cli.ts';
 import { monotonicClockImports, systemClockImports } from './clocks.ts';
 import { insecureRandomImports, insecureSeedImportsP3, randomImports } from './random.ts';
 import { stdioImportsP3 } from './stdio.ts';
 
-export function p3Imports(
-  cli: CliState,
-  seed: WasiRandomInsecureSeed,
-  stopped: AbortSignal,
-): Record<string, object> {
+export function p3Imports(cli: CliState, seed: WasiRandomInsecureSeed, stopped: AbortSignal): WasiHostP3 {
   return {
     ...cliImportsP3(cli),
     ...stdioImportsP3(cli),
@@ -22,5 +19,5 @@ export function p3Imports(
     'wasi:random/random@0.3': randomImports,
     'wasi:random/insecure@0.3': insecureRandomImports,
     'wasi:random/insecure-seed@0.3': insecureSeedImportsP3(seed),
-  };
+  } satisfies WasiHostP3;
 }

@@ -58,7 +58,7 @@ function reading(source: ByteSource): { stream: HostStream; outcome: HostFuture 
 export function stdioImportsP3(io: { stdin: ByteSource; stdout: ByteSink; stderr: ByteSink }) {
   return {
     'wasi:cli/stdin@0.3': {
-      readViaStream: () => {
+      readViaStream: (): [HostStream, HostFuture] => {
         const { stream, outcome } = reading(io.stdin);
         return [stream, outcome];
       },

@@ -22,6 +22,7 @@ import type { WasiClocksMonotonicClock, WasiClocksWallClock } from './clocks.ts'
 import type { WasiFilesystemPreopens, WasiFilesystemTypes } from './filesystem.ts';
 import type { WasiHttpOutgoingHandler, WasiHttpTypes } from './http.ts';
 import type { WasiIoError, WasiIoPoll, WasiIoStreams } from './io.ts';
+import type { WasiHostP3 } from './p3.ts';
 import type { WasiRandomInsecure, WasiRandomInsecureSeed, WasiRandomRandom } from './random.ts';
 
 export interface WasiHost {
@@ -49,6 +50,7 @@ export interface WasiHost {
   'wasi:random/insecure-seed': WasiRandomInsecureSeed;
 }
 
-/** The interface names Skiff implements, for run-time checks. */
-export type WasiInterfaceName = keyof WasiHost;
+/** The interface names Skiff implements (0.2.x unversioned, 0.3.x as `…@0.3`), for run-time checks. */
+export type WasiInterfaceName = keyof WasiHost | keyof WasiHostP3;
 export type { WasiHttpOutgoingHandler, WasiHttpTypes } from './http.ts';
+export type { WasiHostP3 } from './p3.ts';

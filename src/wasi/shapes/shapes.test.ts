@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hostBinding, unversioned } from '../../engine/binding/link/host-functions.ts';
+import { hostBinding, hostInterfaceKey } from '../../engine/binding/link/host-functions.ts';
 import { functionsOf, parseComponent } from '../../engine/binding/parse/index.ts';
 import { fixtureCorpus } from '../../engine/binding/parse/test-corpus.ts';
 import { instanceImports, prepareGrants } from '../imports.ts';
@@ -35,6 +35,21 @@ const IMPLEMENTED = {
   'wasi:random/random': true,
   'wasi:random/insecure': true,
   'wasi:random/insecure-seed': true,
+  'wasi:cli/environment@0.3': true,
+  'wasi:cli/exit@0.3': true,
+  'wasi:cli/stdin@0.3': true,
+  'wasi:cli/stdout@0.3': true,
+  'wasi:cli/stderr@0.3': true,
+  'wasi:cli/terminal-input@0.3': true,
+  'wasi:cli/terminal-output@0.3': true,
+  'wasi:cli/terminal-stdin@0.3': true,
+  'wasi:cli/terminal-stdout@0.3': true,
+  'wasi:cli/terminal-stderr@0.3': true,
+  'wasi:clocks/monotonic-clock@0.3': true,
+  'wasi:clocks/system-clock@0.3': true,
+  'wasi:random/random@0.3': true,
+  'wasi:random/insecure@0.3': true,
+  'wasi:random/insecure-seed@0.3': true,
 } satisfies Record<WasiInterfaceName, true>;
 
 const isImplemented = (name: string): name is WasiInterfaceName => Object.hasOwn(IMPLEMENTED, name);
@@ -93,9 +108,9 @@ test('every imported function of an implemented interface has a host member unde
   for (const entry of fixtureCorpus()) {
     const { world } = parseComponent(await entry.load());
     for (const { name, item } of world.imports) {
-      if (item.kind !== 'instance' || !isImplemented(unversioned(name))) continue;
+      if (item.kind !== 'instance' || !isImplemented(hostInterfaceKey(name))) continue;
       for (const { name: func } of functionsOf(item.shape)) {
-        seen.add(`${unversioned(name)}#${func}`);
+        seen.add(`${hostInterfaceKey(name)}#${func}`);
         const gap = missing(host, name, func);
         if (gap) gaps.push(`${entry.name}: ${name}#${func}: ${gap}`);
       }

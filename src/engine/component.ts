@@ -217,8 +217,7 @@ export class Component {
       let resetsLeft = restoreBinder ? Number.POSITIVE_INFINITY : MAX_RESETS_WITHOUT_SNAPSHOT;
       const reset = () => {
         if (resetsLeft-- <= 0 || !state.restore()) return false;
-        restoreBinder?.();
-        return true;
+        return restoreBinder?.() ?? true;
       };
       return { exports: bound.exports, deadline, reset, dispose: () => deadline.release() };
     } catch (e) {

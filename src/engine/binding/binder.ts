@@ -25,8 +25,11 @@ export interface CoreInstantiator {
 
 export interface BoundInstance {
   exports: GuestExports;
-  /** Captures the binder's own per-instance state (handle tables); the returned function puts it back. */
-  snapshot?(): () => void;
+  /**
+   * Captures the binder's own per-instance state (handle tables); the returned function puts it
+   * back, or returns false when the instance is in no state to be reused.
+   */
+  snapshot?(): () => boolean;
 }
 
 export interface BoundComponent {

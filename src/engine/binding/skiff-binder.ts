@@ -30,7 +30,15 @@ export const skiffBinder: Binder = async (bytes, { cacheDir, compile }) => {
         exports: linked.exports,
         snapshot: () => {
           const handles = linked.state.snapshot();
-          return () => linked.state.restore(handles);
+          return () => {
+            // An async call still running, or one that trapped after returning, leaves state no
+            // snapshot describes: such an instance is not reused.
+            const state = linked.state;
+            if (state.currentTask !== undefined || state.lateFailure !== undefined || !state.mayEnter)
+              return false;
+            state.restore(handles);
+            return true;
+          };
         },
       };
     },

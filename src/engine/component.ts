@@ -32,9 +32,10 @@ import { wasmKind } from './wasm-kind.ts';
 
 export type EntryPoint = 'http' | 'command';
 
-const ENTRY_EXPORTS: Record<EntryPoint, string> = {
-  http: 'wasi:http/incoming-handler',
-  command: 'wasi:cli/run',
+/** The exports that serve an entry point: WASI 0.2's, then 0.3's where its name changed. */
+const ENTRY_EXPORTS: Record<EntryPoint, string[]> = {
+  http: ['wasi:http/incoming-handler', 'wasi:http/handler'],
+  command: ['wasi:cli/run'],
 };
 
 /**
@@ -165,8 +166,8 @@ export class Component {
 
   /** The versioned export that implements `entry`, if any. */
   exportFor(entry: EntryPoint): string | undefined {
-    const name = ENTRY_EXPORTS[entry];
-    const found = this.exports.filter((e) => e === name || e.startsWith(`${name}@`));
+    const names = ENTRY_EXPORTS[entry];
+    const found = this.exports.filter((e) => names.some((name) => e === name || e.startsWith(`${name}@`)));
     // A component exporting both (WASI 0.3 toolchains also export 0.2's run) runs as 0.3.
     return found.find((e) => /@0\.3(\.|$)/.test(e)) ?? found[0];
   }
@@ -175,14 +176,14 @@ export class Component {
   requireEntry(entry: EntryPoint): string {
     const found = this.exportFor(entry);
     if (found) return found;
-    const wanted = ENTRY_EXPORTS[entry];
+    const wanted = ENTRY_EXPORTS[entry].join(' or ');
     const other = entry === 'http' ? 'command' : 'http';
     const hint =
       this.exportFor(other) !== undefined
         ? entry === 'http'
           ? `it is a command: run it with \`skiff run ${basename(this.file)}\``
           : `it is an HTTP handler: serve it with \`skiff up --component ${basename(this.file)}\``
-        : `build it for a world that exports ${wanted} (e.g. wasi:http/proxy)`;
+        : `build it for a world that exports ${wanted} (e.g. wasi:http/proxy, or wasi:http/service for WASI 0.3)`;
     throw new ComponentLoadError(
       this.file,
       `the component does not export ${wanted}; it exports: ${this.exports.join(', ') || '(nothing)'}`,

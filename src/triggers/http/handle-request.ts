@@ -9,7 +9,12 @@ import { guestBacktrace } from '../../engine/trap.ts';
 import type { ComponentSpec } from '../../manifest/app.ts';
 import { IncomingBody } from '../../wasi/http/bodies.ts';
 import { type Fields, fieldsFromNode } from '../../wasi/http/fields.ts';
-import { IncomingRequest, ResponseOutparam, type ResponseResult } from '../../wasi/http/messages.ts';
+import {
+  IncomingRequest,
+  ResponseOutparam,
+  type ResponseResult,
+  type Scheme,
+} from '../../wasi/http/messages.ts';
 import { limitedSource, readableSource } from '../../wasi/io/node-streams.ts';
 import { type ByteSource, StreamFailure } from '../../wasi/io/streams.ts';
 import type { HttpInstance } from './http-instance.ts';
@@ -41,12 +46,23 @@ function bodySource(req: IncomingMessage, maxBodyBytes: number): ByteSource {
   return limitedSource(readableSource(req), maxBodyBytes, tooLarge, () => req.destroy());
 }
 
-function guestRequest(
+/** What the guest sees of a request, whichever WASI version it speaks. */
+export interface RequestParts {
+  method: string;
+  pathWithQuery: string;
+  scheme: Scheme;
+  authority: string | undefined;
+  headers: Fields;
+  body: ByteSource;
+  trailers: () => Promise<Fields | undefined>;
+}
+
+export function requestParts(
   req: IncomingMessage,
   target: RequestTarget,
   match: RouteMatch,
   maxBodyBytes: number,
-): IncomingRequest {
+): RequestParts {
   const local = req.socket;
   const authority = target.authority ?? `${local.localAddress}:${local.localPort}`;
   const remote = req.socket.remoteAddress ?? '';
@@ -65,14 +81,25 @@ function guestRequest(
     req.on('end', () => resolve(req.rawTrailers.length ? fieldsFromNode(req.rawTrailers) : undefined));
     req.on('close', () => resolve(undefined));
   });
-  return new IncomingRequest({
+  return {
     method: req.method ?? 'GET',
     pathWithQuery: target.pathWithQuery,
     scheme: { tag: 'HTTP' },
     authority,
     headers,
-    body: new IncomingBody(bodySource(req, maxBodyBytes), () => trailers),
-  });
+    body: bodySource(req, maxBodyBytes),
+    trailers: () => trailers,
+  };
+}
+
+function guestRequest(
+  req: IncomingMessage,
+  target: RequestTarget,
+  match: RouteMatch,
+  maxBodyBytes: number,
+): IncomingRequest {
+  const parts = requestParts(req, target, match, maxBodyBytes);
+  return new IncomingRequest({ ...parts, body: new IncomingBody(parts.body, parts.trailers) });
 }
 
 export async function handleRequest(

@@ -5,12 +5,19 @@ import type { GuestDeadline } from '../../engine/interrupt/guest-deadline.ts';
 import type { IncomingRequest, ResponseOutparam } from '../../wasi/http/messages.ts';
 import { type ComponentGrants, instanceImports } from '../../wasi/imports.ts';
 import { emptySource, lineSink } from '../../wasi/io/node-streams.ts';
+import type { Request } from '../../wasi/p3/http-types.ts';
 import type { HostLog } from './log.ts';
 
 export interface HttpInstance extends PooledInstance {
+  /** `wasi:http/incoming-handler@0.2.x#handle`. */
   handle(request: IncomingRequest, responseOut: ResponseOutparam): Promise<void>;
+  /** `wasi:http/handler@0.3.x#handle`, when the component speaks WASI 0.3. */
+  handleP3?(request: Request): Promise<unknown>;
   deadline: GuestDeadline;
 }
+
+/** The export is WASI 0.3's handler rather than 0.2's incoming-handler. */
+export const isHandlerP3 = (exportName: string): boolean => exportName.startsWith('wasi:http/handler@0.3');
 
 export function httpInstanceFactory(
   componentId: string,
@@ -32,8 +39,10 @@ export function httpInstanceFactory(
     try {
       const guest = await component.instantiate(host.imports);
       const handler = guest.exports[exportName];
+      const p3 = isHandlerP3(exportName);
       return {
         handle: (request, responseOut) => handler.handle(request, responseOut),
+        ...(p3 ? { handleP3: (request: Request) => handler.handle(request) } : {}),
         deadline: guest.deadline,
         dispose: () => {
           host.dispose();

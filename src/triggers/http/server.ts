@@ -9,7 +9,8 @@ import { createInstancePool, type InstancePool } from '../../engine/instance-poo
 import { type App, type ComponentSpec, DEFAULT_FRESH, type LifecycleSpec } from '../../manifest/app.ts';
 import { prepareGrants } from '../../wasi/imports.ts';
 import { handleRequest } from './handle-request.ts';
-import { type HttpInstance, httpInstanceFactory } from './http-instance.ts';
+import { handleRequestP3 } from './handle-request-p3.ts';
+import { type HttpInstance, httpInstanceFactory, isHandlerP3 } from './http-instance.ts';
 import type { HostLog } from './log.ts';
 import { requestTarget } from './request-target.ts';
 import { HEALTH_ROUTE } from './route-pattern.ts';
@@ -81,6 +82,8 @@ export class ListenError extends Error {
 /** A routed component, loaded, with its pool and its effective limits. */
 interface ServedComponent {
   spec: ComponentSpec;
+  /** The request path of the WASI version the component's handler speaks. */
+  handle: typeof handleRequest;
   pool: InstancePool<HttpInstance>;
   timeoutMs: number;
   maxConcurrent: number;
@@ -94,13 +97,8 @@ async function serveComponent(spec: ComponentSpec, options: HttpServerOptions): 
     maxMemoryBytes: options.maxMemoryBytes ?? spec.limits?.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
     binder: options.binder,
   });
-  const factory = httpInstanceFactory(
-    id,
-    component,
-    component.requireEntry('http'),
-    prepareGrants(id, spec),
-    options.log,
-  );
+  const exportName = component.requireEntry('http');
+  const factory = httpInstanceFactory(id, component, exportName, prepareGrants(id, spec), options.log);
   let lifecycle = options.lifecycle ?? spec.lifecycle ?? DEFAULT_FRESH;
   if (lifecycle.mode === 'reuse' && component.answersOncePerInstance) {
     options.log.warn(
@@ -111,6 +109,7 @@ async function serveComponent(spec: ComponentSpec, options: HttpServerOptions): 
   const onError = (e: unknown) => options.log.trap(id, 0, 'pre-warming an instance', e);
   return {
     spec,
+    handle: isHandlerP3(exportName) ? handleRequestP3 : handleRequest,
     pool: createInstancePool(factory, lifecycle, onError),
     timeoutMs: options.timeoutMs ?? spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxConcurrent: options.maxConcurrent ?? spec.limits?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
@@ -198,7 +197,8 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         maxBodyBytes,
         timeoutMs: target.timeoutMs,
       };
-      handleRequest(ctx, req, res)
+      target
+        .handle(ctx, req, res)
         .catch((e: unknown) => {
           options.log.error(`request ${ctx.id}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
           if (!res.headersSent) res.writeHead(500).end();

@@ -133,6 +133,14 @@ export class OutgoingBody {
     return this.#lengthProblem;
   }
 
+  /**
+   * @internal The body's bytes written by the host on a guest's behalf (WASI 0.3, where the guest
+   * hands over a stream): the same length rules as the guest's own output stream.
+   */
+  hostSink(): ByteSink {
+    return this.#sink();
+  }
+
   /** @internal The message has no body on the wire (HEAD, 204, 304): its content-length is not the body's. */
   waiveLength(): void {
     this.#lengthWaived = true;

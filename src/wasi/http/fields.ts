@@ -99,6 +99,18 @@ export class Fields {
     return this.#entries.map(([n, v]) => [n, v]);
   }
 
+  /** WASI 0.3's name for `entries`. */
+  copyAll(): FieldEntry[] {
+    return this.entries();
+  }
+
+  /** WASI 0.3: the values of `name`, removed. */
+  getAndDelete(name: string): Uint8Array[] {
+    const values = this.get(name);
+    this.delete(name);
+    return values;
+  }
+
   clone(): Fields {
     const copy = new Fields();
     copy.#entries = this.entries();

@@ -7,6 +7,7 @@ import type { WasiHostP3 } from '../shapes/p3.ts';
 import type { WasiRandomInsecureSeed } from '../shapes/random.ts';
 import { cliImportsP3 } from './cli.ts';
 import { monotonicClockImports, systemClockImports } from './clocks.ts';
+import { httpClientP3, httpTypesP3 } from './http-types.ts';
 import { insecureRandomImports, insecureSeedImportsP3, randomImports } from './random.ts';
 import { stdioImportsP3 } from './stdio.ts';
 
@@ -16,6 +17,8 @@ export function p3Imports(cli: CliState, seed: WasiRandomInsecureSeed, stopped: 
     ...stdioImportsP3(cli),
     'wasi:clocks/monotonic-clock@0.3': monotonicClockImports(stopped),
     'wasi:clocks/system-clock@0.3': systemClockImports,
+    'wasi:http/types@0.3': httpTypesP3,
+    'wasi:http/client@0.3': httpClientP3,
     'wasi:random/random@0.3': randomImports,
     'wasi:random/insecure@0.3': insecureRandomImports,
     'wasi:random/insecure-seed@0.3': insecureSeedImportsP3(seed),

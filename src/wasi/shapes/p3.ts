@@ -4,7 +4,12 @@
  * (the async ABI makes it a subtask); `stream<T>` and `future<T>` arrive as readers and leave as
  * host streams and futures (canonical-abi/streams.ts).
  */
-import type { HostFuture, HostStream, StreamReader } from '../../engine/binding/canonical-abi/streams.ts';
+import type {
+  FutureReader,
+  HostFuture,
+  HostStream,
+  StreamReader,
+} from '../../engine/binding/canonical-abi/streams.ts';
 import type {
   WasiCliExit,
   WasiCliTerminalInput,
@@ -47,6 +52,40 @@ export interface WasiClocksSystemClockP3 {
   getResolution(): bigint;
 }
 
+/** `wasi:http/types@0.3` `fields`: 0.2's members plus `copy-all` and `get-and-delete`. */
+export interface FieldsP3 {
+  get(name: string): Uint8Array[];
+  has(name: string): boolean;
+  set(name: string, values: Uint8Array[]): void;
+  delete(name: string): void;
+  getAndDelete(name: string): Uint8Array[];
+  append(name: string, value: Uint8Array): void;
+  copyAll(): Array<[string, Uint8Array]>;
+  clone(): FieldsP3;
+}
+
+/** A body as the guest hands it over: its bytes (none: empty) and a future of its trailers. */
+type BodyIn = [contents: StreamReader | undefined, trailers: FutureReader];
+
+/** `wasi:http/types@0.3`: resources as classes, `[static]` functions as static methods. */
+export interface WasiHttpTypesP3 {
+  Fields: { new (): FieldsP3; fromList(entries: Array<[string, Uint8Array]>): FieldsP3 };
+  Request: {
+    new: (headers: never, ...body: [...BodyIn, options: never]) => [object, HostFuture];
+    consumeBody(request: never, done: FutureReader): [HostStream, HostFuture];
+  };
+  Response: {
+    new: (headers: never, ...body: BodyIn) => [object, HostFuture];
+    consumeBody(response: never, done: FutureReader): [HostStream, HostFuture];
+  };
+  RequestOptions: new () => object;
+}
+
+/** `wasi:http/client@0.3`: `send` is an `async func`. */
+export interface WasiHttpClientP3 {
+  send(request: never): Promise<unknown>;
+}
+
 /** `wasi:random/insecure-seed@0.3`. */
 export interface WasiRandomInsecureSeedP3 {
   getInsecureSeed(): [bigint, bigint];
@@ -65,6 +104,8 @@ export interface WasiHostP3 {
   'wasi:cli/terminal-stderr@0.3': WasiCliTerminalStderr;
   'wasi:clocks/monotonic-clock@0.3': WasiClocksMonotonicClockP3;
   'wasi:clocks/system-clock@0.3': WasiClocksSystemClockP3;
+  'wasi:http/types@0.3': WasiHttpTypesP3;
+  'wasi:http/client@0.3': WasiHttpClientP3;
   'wasi:random/random@0.3': WasiRandomRandom;
   'wasi:random/insecure@0.3': WasiRandomInsecure;
   'wasi:random/insecure-seed@0.3': WasiRandomInsecureSeedP3;

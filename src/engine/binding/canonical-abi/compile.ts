@@ -6,6 +6,7 @@
 import type { FunctionType, ResourceType, ValueType } from '../value-types.ts';
 import type { CoreFunction, LiftLowerContext } from './context.ts';
 import {
+  elementResources,
   type GeneratedFunction,
   generateElementCodec,
   generateLiftExport,
@@ -52,7 +53,7 @@ export function compileLowerImport(ft: FunctionType, plan: LowerImportPlan): Com
 export function elementCodec(t: ValueType | undefined, cx: LiftLowerContext): ElementCodec {
   const key = `element ${valueTypeKey(t)} ${cx.stringEncoding}`;
   const c = compile(key, () => generateElementCodec(t, cx.stringEncoding));
-  return c.bind(cx, undefined, []) as unknown as ElementCodec;
+  return c.bind(cx, undefined, t === undefined ? [] : elementResources(t)) as unknown as ElementCodec;
 }
 
 export function compileLiftExport(ft: FunctionType, plan: LiftExportPlan): CompiledFunction {

@@ -433,8 +433,9 @@ export function generateElementCodec(
   t: ValueType | undefined,
   stringEncoding: StringEncoding,
 ): GeneratedFunction {
-  const load$ = new Emitter(stringEncoding, []);
-  const store$ = new Emitter(stringEncoding, []);
+  const resources = t === undefined ? [] : elementResources(t);
+  const load$ = new Emitter(stringEncoding, resources);
+  const store$ = new Emitter(stringEncoding, resources);
   if (t !== undefined) {
     load$.line(`return ${load(load$, t, 'p')};`);
     store(store$, t, 'v', 'p');
@@ -450,6 +451,7 @@ export function generateElementCodec(
     ...store$.constants,
     'return function bind(cx, callee, R) {',
     'const inst = cx.instance, H = inst.handles;',
+    ...resources.map((_, i) => `const R${i} = R[${i}];`),
     `return { size: ${size}, align: ${align}, bytes: ${bytes},`,
     'load(cx, p) { const m = cx.memory;',
     ...load$.lines,
@@ -462,8 +464,12 @@ export function generateElementCodec(
   ].join('\n');
   return {
     source,
-    resources: [],
+    resources,
     needsMemory: size > 0,
     needsRealloc: t !== undefined && contains(t, usesMemory),
   };
 }
+
+/** The resource types an element type mentions, in `collectResources` order. */
+export const elementResources = (t: ValueType): ResourceType[] =>
+  collectResources({ params: [{ name: 'value', type: t }], result: undefined, async: false });

@@ -1,0 +1,135 @@
+/**
+ * One HTTP request through a WASI 0.3 handler (`wasi:http/handler@0.3#handle`): the guest gets a
+ * `request` whose body is a stream, returns a `response` whose body is its own stream, and may keep
+ * running after it returned to write that body. The host sends it through the same ResponseWriter
+ * and OutgoingBody as 0.2 responses, so the same integrity rules hold: final statuses only, the
+ * declared content-length enforced to the byte, a broken body cut off, never made to look whole.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ComponentError } from '../../engine/binding/canonical-abi/trap.ts';
+import type { Lease } from '../../engine/instance-pool.ts';
+import { DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
+import { guestBacktrace } from '../../engine/trap.ts';
+import { OutgoingBody } from '../../wasi/http/bodies.ts';
+import type { Fields } from '../../wasi/http/fields.ts';
+import { type ErrorCode, OutgoingResponse } from '../../wasi/http/messages.ts';
+import type { ByteSink } from '../../wasi/io/streams.ts';
+import { Request, type Response, receivedBody, type SentBody } from '../../wasi/p3/http-types.ts';
+import { type RequestContext, requestParts } from './handle-request.ts';
+import type { HttpInstance } from './http-instance.ts';
+import { ResponseWriter } from './response-writer.ts';
+
+/** Writes `bytes` as the sink has room, waiting when it has none. */
+async function writeAll(sink: ByteSink, bytes: Uint8Array): Promise<void> {
+  let rest = bytes;
+  while (rest.length > 0) {
+    let room = sink.capacity();
+    while (room === 0) {
+      await sink.whenWritable();
+      room = sink.capacity();
+    }
+    sink.write(rest.subarray(0, room));
+    rest = rest.subarray(room);
+  }
+}
+
+/**
+ * Sends the guest's body: its stream into the response body (which holds it to its declared
+ * length), then its trailers. Resolves true when the body went out whole.
+ */
+async function sendBody(sent: SentBody, body: OutgoingBody): Promise<boolean> {
+  const contents = sent.contents as NonNullable<SentBody['contents']>;
+  const sink = body.hostSink();
+  try {
+    for await (const chunk of contents) await writeAll(sink, chunk as Uint8Array);
+  } catch (e) {
+    contents.close();
+    body[Symbol.dispose]();
+    sent.done({ tag: 'err', val: errorCodeOf(e) });
+    return false;
+  }
+  const trailers = await sent.trailers.read();
+  if ('dropped' in trailers || (trailers.value as { tag: string }).tag === 'err') {
+    body[Symbol.dispose]();
+    sent.done({ tag: 'err', val: { tag: 'HTTP-response-incomplete' } });
+    return false;
+  }
+  try {
+    OutgoingBody.finish(body, (trailers.value as { val: Fields | undefined }).val);
+  } catch (e) {
+    sent.done({ tag: 'err', val: errorCodeOf(e) });
+    return false;
+  }
+  sent.done({ tag: 'ok' });
+  return true;
+}
+
+function errorCodeOf(e: unknown): ErrorCode {
+  const payload = (e as { payload?: unknown; codes?: { http?: ErrorCode } }) ?? {};
+  return (
+    payload.codes?.http ??
+    (payload.payload as ErrorCode | undefined) ?? { tag: 'internal-error', val: (e as Error)?.message }
+  );
+}
+
+export async function handleRequestP3(
+  ctx: RequestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const { spec, log } = ctx;
+  const where = () => `[${spec.id}] request ${ctx.id} (${req.method} ${ctx.target.pathWithQuery})`;
+  const writer = new ResponseWriter(res, req.method ?? 'GET', (problem) =>
+    log.error(`${where()}: ${problem}`),
+  );
+  let lease: Lease<HttpInstance>;
+  try {
+    lease = await ctx.pool.acquire();
+  } catch (e) {
+    log.trap(spec.id, ctx.id, `instantiating for ${req.method} ${req.url}`, e);
+    writer.fail(500, 'Internal Server Error: the component could not be instantiated (see the server log)');
+    return;
+  }
+  let reusable = false;
+  try {
+    const parts = requestParts(req, ctx.target, ctx.match, ctx.maxBodyBytes);
+    const request = Request.received({ ...parts, body: receivedBody(parts.body, parts.trailers) });
+    const handle = lease.instance.handleP3 as (request: Request) => Promise<Response>;
+    // The deadline covers the body too: a 0.3 guest writes it after `handle` returned.
+    reusable = await withDeadline(lease.instance.deadline, ctx.timeoutMs, async () => {
+      let response: Response;
+      try {
+        response = await handle(request);
+      } catch (e) {
+        if (!(e instanceof ComponentError)) throw e;
+        const code = e.payload as ErrorCode;
+        log.error(`${where()}: the component answered with error ${JSON.stringify(code)}`);
+        writer.fail(500, `Internal Server Error: ${code.tag}`);
+        return true;
+      }
+      const out = new OutgoingResponse(response.getHeaders());
+      out.setStatusCode(response.getStatusCode());
+      const sent = response.sent as SentBody;
+      if (sent.contents === undefined) {
+        writer.accept(out);
+        sent.done({ tag: 'ok' });
+        return true;
+      }
+      const body = out.body();
+      writer.accept(out);
+      return sendBody(sent, body);
+    });
+  } catch (e) {
+    if (e instanceof DeadlineExceeded) {
+      if (e.whileRunning)
+        log.error(`${where()} ${e.message}; stopped while running:\n${guestBacktrace(e.cause, '  ')}`);
+      else log.error(`${where()} ${e.message}; stopped while waiting on I/O`);
+      writer.fail(504, `Gateway Timeout: the component ${e.message}`, { connection: 'close' });
+    } else {
+      log.trap(spec.id, ctx.id, `${req.method} ${req.url}`, e);
+      writer.fail(500, 'Internal Server Error: the component failed (see the server log)');
+    }
+  } finally {
+    lease.release({ reusable });
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * `wasi:http/types@0.3`: requests and responses whose bodies are a `stream<u8>` plus a future of
+ * the trailers, and `fields` (0.2's `Fields`, which carries the 0.3 names too, with the same
+ * header rules: no forbidden or hop-by-hop header, valid values, one content-length).
+ * A request the host received exposes the client's body as a host stream; a response a guest
+ * builds hands the host the guest's stream, which the HTTP trigger sends (handle-request-p3.ts).
+ */
+import {
+  type FutureReader,
+  HostFuture,
+  HostStream,
+  type StreamReader,
+} from '../../engine/binding/canonical-abi/streams.ts';
+import { Fields } from '../http/fields.ts';
+import { type ErrorCode, type Method, methodFromString, type Scheme } from '../http/messages.ts';
+import type { ByteSource } from '../io/streams.ts';
+import { ResultError } from '../result-error.ts';
+
+/** `result<option<trailers>, error-code>`, what the trailers future carries. */
+export type TrailersResult = { tag: 'ok'; val: Fields | undefined } | { tag: 'err'; val: ErrorCode };
+/** `result<_, error-code>`: how sending or receiving a body ended. */
+export type Transmission = { tag: 'ok' } | { tag: 'err'; val: ErrorCode };
+
+/** A body as the guest reads it: the bytes, then the trailers. */
+export interface BodyParts {
+  contents: HostStream;
+  trailers: HostFuture;
+}
+
+/** The body of a message the host received, readable once through `consume-body`. */
+export function receivedBody(source: ByteSource, trailers: () => Promise<Fields | undefined>): BodyParts {
+  let failed: ErrorCode | undefined;
+  const next = async (): Promise<Uint8Array | undefined> => {
+    for (;;) {
+      try {
+        const got = source.read(65536);
+        if (got === 'eof') return undefined;
+        if (got.length > 0) return got;
+      } catch (e) {
+        failed = (e as { codes?: { http?: ErrorCode } }).codes?.http ?? {
+          tag: 'internal-error',
+          val: (e as Error).message,
+        };
+        return undefined;
+      }
+      await source.whenReadable();
+    }
+  };
+  const ended = Promise.withResolvers<void>();
+  const contents = new HostStream(
+    () =>
+      next().then((chunk) => {
+        if (chunk === undefined) ended.resolve();
+        return chunk;
+      }),
+    () => {
+      source.close?.();
+      ended.resolve();
+    },
+  );
+  const outcome = ended.promise.then(
+    async (): Promise<TrailersResult> =>
+      failed ? { tag: 'err', val: failed } : { tag: 'ok', val: (await trailers())?.freeze() },
+  );
+  return { contents, trailers: new HostFuture(outcome) };
+}
+
+export class RequestOptions {
+  #connect: bigint | undefined;
+  #firstByte: bigint | undefined;
+  #betweenBytes: bigint | undefined;
+  getConnectTimeout(): bigint | undefined {
+    return this.#connect;
+  }
+  setConnectTimeout(d: bigint | undefined): void {
+    this.#connect = d;
+  }
+  getFirstByteTimeout(): bigint | undefined {
+    return this.#firstByte;
+  }
+  setFirstByteTimeout(d: bigint | undefined): void {
+    this.#firstByte = d;
+  }
+  getBetweenBytesTimeout(): bigint | undefined {
+    return this.#betweenBytes;
+  }
+  setBetweenBytesTimeout(d: bigint | undefined): void {
+    this.#betweenBytes = d;
+  }
+  clone(): RequestOptions {
+    const copy = new RequestOptions();
+    copy.#connect = this.#connect;
+    copy.#firstByte = this.#firstByte;
+    copy.#betweenBytes = this.#betweenBytes;
+    return copy;
+  }
+}
+
+/** A body a guest wrote, as the host reads it: its stream (none: empty) and its trailers. */
+export interface SentBody {
+  contents: StreamReader | undefined;
+  trailers: FutureReader;
+  /** Tells the guest how sending ended (the future `new` returned). */
+  done(outcome: Transmission): void;
+}
+
+function sentBody(contents: StreamReader | undefined, trailers: FutureReader): [SentBody, HostFuture] {
+  const outcome = Promise.withResolvers<Transmission>();
+  return [{ contents, trailers, done: (o) => outcome.resolve(o) }, new HostFuture(outcome.promise)];
+}
+
+const taken = (what: string) => new ResultError(undefined, `the ${what} body was already consumed`);
+
+export class Request {
+  #method: Method = { tag: 'get' };
+  #pathWithQuery: string | undefined;
+  #scheme: Scheme | undefined;
+  #authority: string | undefined;
+  readonly #headers: Fields;
+  readonly #options: RequestOptions | undefined;
+  #received: BodyParts | undefined;
+  #sent: SentBody | undefined;
+
+  private constructor(headers: Fields, options: RequestOptions | undefined) {
+    this.#headers = headers.freeze();
+    this.#options = options;
+  }
+
+  /** The request a client sent to the host, as the handler gets it. */
+  static received(init: {
+    method: string;
+    pathWithQuery: string;
+    scheme: Scheme;
+    authority: string | undefined;
+    headers: Fields;
+    body: BodyParts;
+  }): Request {
+    const request = new Request(init.headers, undefined);
+    request.#method = methodFromString(init.method);
+    request.#pathWithQuery = init.pathWithQuery;
+    request.#scheme = init.scheme;
+    request.#authority = init.authority;
+    request.#received = init.body;
+    return request;
+  }
+
+  static new(
+    headers: Fields,
+    contents: StreamReader | undefined,
+    trailers: FutureReader,
+    options: RequestOptions | undefined,
+  ): [Request, HostFuture] {
+    const request = new Request(headers, options);
+    const [sent, outcome] = sentBody(contents, trailers);
+    request.#sent = sent;
+    return [request, outcome];
+  }
+
+  getMethod(): Method {
+    return this.#method;
+  }
+  setMethod(method: Method): void {
+    this.#method = method;
+  }
+  getPathWithQuery(): string | undefined {
+    return this.#pathWithQuery;
+  }
+  setPathWithQuery(value: string | undefined): void {
+    this.#pathWithQuery = value;
+  }
+  getScheme(): Scheme | undefined {
+    return this.#scheme;
+  }
+  setScheme(value: Scheme | undefined): void {
+    this.#scheme = value;
+  }
+  getAuthority(): string | undefined {
+    return this.#authority;
+  }
+  setAuthority(value: string | undefined): void {
+    this.#authority = value;
+  }
+  getOptions(): RequestOptions | undefined {
+    return this.#options;
+  }
+  getHeaders(): Fields {
+    return this.#headers;
+  }
+
+  /** The body, once: a received request's client bytes, or what a guest-built request carries. */
+  static consumeBody(request: Request, _done: FutureReader): [HostStream, HostFuture] {
+    const body = request.#received;
+    if (!body) throw taken('request');
+    request.#received = undefined;
+    return [body.contents, body.trailers];
+  }
+
+  /** @internal What a guest-built request sends (for the client). */
+  get sent(): SentBody | undefined {
+    return this.#sent;
+  }
+}
+
+export class Response {
+  #status = 200;
+  readonly #headers: Fields;
+  readonly #sent: SentBody | undefined;
+  #received: BodyParts | undefined;
+
+  private constructor(headers: Fields, sent: SentBody | undefined) {
+    this.#headers = headers.freeze();
+    this.#sent = sent;
+  }
+
+  static new(
+    headers: Fields,
+    contents: StreamReader | undefined,
+    trailers: FutureReader,
+  ): [Response, HostFuture] {
+    const [sent, outcome] = sentBody(contents, trailers);
+    return [new Response(headers, sent), outcome];
+  }
+
+  getStatusCode(): number {
+    return this.#status;
+  }
+  setStatusCode(status: number): void {
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw new ResultError(undefined);
+    this.#status = status;
+  }
+  getHeaders(): Fields {
+    return this.#headers;
+  }
+
+  static consumeBody(response: Response, _done: FutureReader): [HostStream, HostFuture] {
+    const body = response.#received;
+    if (!body) throw taken('response');
+    response.#received = undefined;
+    return [body.contents, body.trailers];
+  }
+
+  /** @internal The guest's body, for the HTTP trigger to send. */
+  get sent(): SentBody | undefined {
+    return this.#sent;
+  }
+}
+
+export const httpTypesP3 = { Fields, Request, Response, RequestOptions };
+
+/** `wasi:http/client@0.3`: not served yet; a guest calling it gets an error it can handle. */
+export const httpClientP3 = {
+  send: (_request: Request): Promise<never> =>
+    Promise.reject(
+      new ResultError<ErrorCode>(
+        { tag: 'internal-error', val: 'wasi:http/client@0.3 is not available in Skiff yet' },
+        'wasi:http/client@0.3 is not available yet',
+      ),
+    ),
+};

@@ -36,10 +36,11 @@ export function createInstancePool<T extends PooledInstance>(
   factory: InstanceFactory<T>,
   lifecycle: LifecycleSpec,
   onError: (error: unknown) => void,
+  concurrency = 1,
 ): InstancePool<T> {
   return lifecycle.mode === 'fresh'
     ? new FreshPool(factory, lifecycle.prewarm, onError)
-    : new ReusePool(factory, lifecycle.maxRequests, lifecycle.idleTimeoutMs);
+    : new ReusePool(factory, lifecycle.maxRequests, lifecycle.idleTimeoutMs, concurrency);
 }
 
 /** Ready instances kept beyond `prewarm` after a burst, until the pool has been idle this long. */
@@ -111,56 +112,90 @@ class FreshPool<T extends PooledInstance> implements InstancePool<T> {
   }
 }
 
-interface IdleEntry<T> {
+interface ReuseEntry<T> {
   instance: T;
+  /** Requests served to the end. */
   uses: number;
+  /** Requests being served right now. */
+  inFlight: number;
+  /** A request failed on it: it takes no new one and goes once the last one ends. */
+  broken: boolean;
   timer: NodeJS.Timeout | undefined;
 }
 
+/**
+ * `reuse`: an instance serves request after request. A WASI 0.2 instance is not re-entrant, so it
+ * serves one at a time (`concurrency` 1); a WASI 0.3 one runs several calls at once as async tasks.
+ */
 class ReusePool<T extends PooledInstance> implements InstancePool<T> {
   readonly #factory: InstanceFactory<T>;
   readonly #maxRequests: number;
   readonly #idleTimeoutMs: number;
+  readonly #concurrency: number;
   /** Most recently used last: hot instances are reused first, cold ones time out. */
-  readonly #idle: IdleEntry<T>[] = [];
+  readonly #live: ReuseEntry<T>[] = [];
   #closed = false;
 
-  constructor(factory: InstanceFactory<T>, maxRequests: number, idleTimeoutMs: number) {
+  constructor(factory: InstanceFactory<T>, maxRequests: number, idleTimeoutMs: number, concurrency: number) {
     this.#factory = factory;
     this.#maxRequests = maxRequests;
     this.#idleTimeoutMs = idleTimeoutMs;
+    this.#concurrency = concurrency;
   }
 
   get idle(): number {
-    return this.#idle.length;
+    return this.#live.filter((e) => e.inFlight === 0).length;
   }
 
   async acquire(): Promise<Lease<T>> {
-    const entry = this.#idle.pop() ?? { instance: await this.#factory(), uses: 0, timer: undefined };
+    let entry = this.#available();
+    if (!entry) {
+      const instance = await this.#factory();
+      // Another acquire may have made room meanwhile; this instance is used either way.
+      entry = { instance, uses: 0, inFlight: 0, broken: false, timer: undefined };
+      this.#live.push(entry);
+    }
     clearTimeout(entry.timer);
-    return { instance: entry.instance, release: ({ reusable }) => this.#release(entry, reusable) };
+    entry.timer = undefined;
+    entry.inFlight++;
+    const taken = entry;
+    return { instance: taken.instance, release: ({ reusable }) => this.#release(taken, reusable) };
   }
 
   close(): void {
     this.#closed = true;
-    for (const entry of this.#idle.splice(0)) {
-      clearTimeout(entry.timer);
-      entry.instance.dispose();
-    }
+    for (const entry of this.#live.filter((e) => e.inFlight === 0)) this.#drop(entry);
   }
 
-  #release(entry: IdleEntry<T>, reusable: boolean): void {
+  /** The most recently used instance that can take one more request now. */
+  #available(): ReuseEntry<T> | undefined {
+    for (let i = this.#live.length - 1; i >= 0; i--) {
+      const e = this.#live[i] as ReuseEntry<T>;
+      if (!e.broken && e.inFlight < this.#concurrency && e.uses + e.inFlight < this.#maxRequests) return e;
+    }
+    return undefined;
+  }
+
+  #release(entry: ReuseEntry<T>, reusable: boolean): void {
+    entry.inFlight--;
     entry.uses++;
-    if (!reusable || this.#closed || entry.uses >= this.#maxRequests) {
-      entry.instance.dispose();
+    if (!reusable) entry.broken = true;
+    if (entry.inFlight > 0) return;
+    if (entry.broken || this.#closed || entry.uses >= this.#maxRequests) {
+      this.#drop(entry);
       return;
     }
-    entry.timer = setTimeout(() => {
-      const at = this.#idle.indexOf(entry);
-      if (at >= 0) this.#idle.splice(at, 1);
-      entry.instance.dispose();
-    }, this.#idleTimeoutMs);
+    // Idle now: to the hot end, and dropped if nothing comes for it in time.
+    this.#live.splice(this.#live.indexOf(entry), 1);
+    this.#live.push(entry);
+    entry.timer = setTimeout(() => this.#drop(entry), this.#idleTimeoutMs);
     entry.timer.unref();
-    this.#idle.push(entry);
+  }
+
+  #drop(entry: ReuseEntry<T>): void {
+    clearTimeout(entry.timer);
+    const at = this.#live.indexOf(entry);
+    if (at >= 0) this.#live.splice(at, 1);
+    entry.instance.dispose();
   }
 }

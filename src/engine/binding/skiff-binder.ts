@@ -34,8 +34,7 @@ export const skiffBinder: Binder = async (bytes, { cacheDir, compile }) => {
             // An async call still running, or one that trapped after returning, leaves state no
             // snapshot describes: such an instance is not reused.
             const state = linked.state;
-            if (state.currentTask !== undefined || state.lateFailure !== undefined || !state.mayEnter)
-              return false;
+            if (state.tasksInFlight > 0 || state.poisoned !== undefined || !state.mayEnter) return false;
             state.restore(handles);
             return true;
           };

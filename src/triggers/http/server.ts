@@ -6,7 +6,13 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BinderName, Component } from '../../engine/component.ts';
 import { createInstancePool, type InstancePool } from '../../engine/instance-pool.ts';
-import { type App, type ComponentSpec, DEFAULT_FRESH, type LifecycleSpec } from '../../manifest/app.ts';
+import {
+  type App,
+  type ComponentSpec,
+  DEFAULT_FRESH,
+  DEFAULT_REUSE,
+  type LifecycleSpec,
+} from '../../manifest/app.ts';
 import { prepareGrants } from '../../wasi/imports.ts';
 import { handleRequest } from './handle-request.ts';
 import { handleRequestP3 } from './handle-request-p3.ts';
@@ -90,6 +96,9 @@ interface ServedComponent {
   inFlight: number;
 }
 
+/** Requests one WASI 0.3 instance serves at once (Spin 4's default). */
+const P3_CONCURRENCY = 16;
+
 async function serveComponent(spec: ComponentSpec, options: HttpServerOptions): Promise<ServedComponent> {
   const { id } = spec;
   const component = await Component.load(spec.source, {
@@ -99,7 +108,9 @@ async function serveComponent(spec: ComponentSpec, options: HttpServerOptions): 
   });
   const exportName = component.requireEntry('http');
   const factory = httpInstanceFactory(id, component, exportName, prepareGrants(id, spec), options.log);
-  let lifecycle = options.lifecycle ?? spec.lifecycle ?? DEFAULT_FRESH;
+  const p3 = isHandlerP3(exportName);
+  // WASI 0.3 handlers run requests as async tasks: reused, several at once, as Spin 4 does.
+  let lifecycle = options.lifecycle ?? spec.lifecycle ?? (p3 ? DEFAULT_REUSE : DEFAULT_FRESH);
   if (lifecycle.mode === 'reuse' && component.answersOncePerInstance) {
     options.log.warn(
       `[${id}] is a componentize-js guest, which can answer only one request per instance; serving it with lifecycle "fresh" instead of "reuse"`,
@@ -109,8 +120,8 @@ async function serveComponent(spec: ComponentSpec, options: HttpServerOptions): 
   const onError = (e: unknown) => options.log.trap(id, 0, 'pre-warming an instance', e);
   return {
     spec,
-    handle: isHandlerP3(exportName) ? handleRequestP3 : handleRequest,
-    pool: createInstancePool(factory, lifecycle, onError),
+    handle: p3 ? handleRequestP3 : handleRequest,
+    pool: createInstancePool(factory, lifecycle, onError, p3 ? P3_CONCURRENCY : 1),
     timeoutMs: options.timeoutMs ?? spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxConcurrent: options.maxConcurrent ?? spec.limits?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
     inFlight: 0,

@@ -40,8 +40,12 @@ export class ComponentInstanceState {
   readonly syncContext = [0, 0];
   /** `backpressure.inc/dec` (WASI 0.3): while non-zero, no new async call should start. */
   backpressure = 0;
-  /** A trap after an async call had already returned its value: the instance must not be reused. */
-  lateFailure: unknown;
+  /** The first trap of an async call: every other call of the instance fails with it. */
+  poisoned: unknown;
+  /** Guest code of an async call is running (settles when it returns): the others wait for it. */
+  running: Promise<void> | undefined;
+  /** Async export calls started and not yet at EXIT. */
+  tasksInFlight = 0;
 
   snapshot(): InstanceStateSnapshot {
     return { handles: this.handles.snapshot(), mayEnter: this.mayEnter, mayLeave: this.mayLeave };

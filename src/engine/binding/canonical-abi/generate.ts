@@ -385,16 +385,16 @@ function generateAsyncLiftExport(ft: FunctionType, plan: LiftExportPlan): Genera
   const params = paramTypes.map((_, i) => `x${i}`);
   const name = plan.name ?? 'an export';
 
+  // Unlike a sync call, an async one does not hold the instance for its whole length: other
+  // calls may start while it waits (driveTask runs their guest code one at a time).
   e.line(`if (!inst.mayEnter) trap("may-enter", ${JSON.stringify(`calling ${name}`)});`);
-  e.line('inst.mayEnter = false;');
   e.line(
     `const task = new Task(cx, ${JSON.stringify(resultKey(ft.result))}, ${ft.result?.kind === 'result'}, ${JSON.stringify(name)});`,
   );
-  e.line('inst.currentTask = task;');
+  e.open('const enter = () => {');
   const args = sig.params.map((_, i) => `arg${i}`);
   if (args.length > 0) {
     e.line(`let ${args.join(', ')};`);
-    e.open('try {');
     if (sig.paramsInMemory) {
       const layout = tupleLayout(paramTypes);
       e.line(`arg0 = allocate(cx, ${layout.align}, ${layout.size});`);
@@ -407,14 +407,10 @@ function generateAsyncLiftExport(ft: FunctionType, plan: LiftExportPlan): Genera
         e.line(`arg${i} = ${x};`);
       });
     }
-    e.reopen('} catch (error) {');
-    e.line('inst.currentTask = undefined;');
-    e.line('abandonCall(inst, error);');
-    e.close();
   }
-  e.line(
-    `return driveTask(inst, task, callee(${args.join(', ')}), ${callback ? 'cx.callback' : 'undefined'});`,
-  );
+  e.line(`return callee(${args.join(', ')});`);
+  e.close('};');
+  e.line(`return driveTask(inst, task, enter, ${callback ? 'cx.callback' : 'undefined'});`);
 
   const header = `function ${functionName(plan.name, 'lifted')}(${params.join(', ')})`;
   return {

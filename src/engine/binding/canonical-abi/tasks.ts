@@ -66,7 +66,7 @@ export class Task {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    // A trap after task.return has no caller left to tell; driveTask reports it on the instance.
+    // A trap after task.return has no caller left to tell; driveTask poisons the instance instead.
     this.value.catch(() => {});
   }
 
@@ -85,18 +85,49 @@ export class Task {
 }
 
 /**
- * Runs an async export call to its end: `entered` is the first core call's result (the packed
- * callback code, or nothing for a stackful export). Returns the value given to `task.return`;
- * the loop goes on after it until the guest returns EXIT.
+ * Runs guest code of `task` while no other guest code of the instance runs: calls of one instance
+ * may interleave only between core calls (the spec's `exclusive_thread`), so a callback suspended
+ * on a blocking import (JSPI) holds the instance until it returns.
+ */
+async function exclusively<T>(
+  inst: ComponentInstanceState,
+  task: Task,
+  run: () => Promise<T> | T,
+): Promise<T> {
+  while (inst.running !== undefined) await inst.running;
+  if (inst.poisoned !== undefined) throw inst.poisoned;
+  const done = Promise.withResolvers<void>();
+  inst.running = done.promise;
+  inst.currentTask = task;
+  try {
+    return await run();
+  } catch (error) {
+    // A trap leaves the instance in whatever state it was: no call of it runs again.
+    inst.poisoned ??= error;
+    inst.mayEnter = false;
+    throw error;
+  } finally {
+    inst.currentTask = undefined;
+    inst.running = undefined;
+    done.resolve();
+  }
+}
+
+/**
+ * Runs an async export call to its end: `enter` lowers the arguments and makes the first core call
+ * (returning the packed callback code, or nothing for a stackful export). Returns the value given
+ * to `task.return`; the loop goes on after it until the guest returns EXIT. Several calls of one
+ * instance may be in flight at once, each waiting on its own waitable set.
  */
 export function driveTask(
   inst: ComponentInstanceState,
   task: Task,
-  entered: Promise<unknown>,
+  enter: () => Promise<unknown>,
   callback: CoreFunction | undefined,
 ): Promise<unknown> {
+  inst.tasksInFlight++;
   const loop = async () => {
-    let packed = (await entered) as number;
+    let packed = (await exclusively(inst, task, enter)) as number;
     if (callback !== undefined) {
       for (;;) {
         const code = packed & 0xf;
@@ -113,25 +144,21 @@ export function driveTask(
           );
           event = await set.nextEvent();
         } else return trap('callback-code', `${task.name} returned ${packed >>> 0}`);
-        inst.currentTask = task;
-        packed = await callback(event[0], event[1], event[2]);
+        packed = await exclusively(inst, task, () => callback(event[0], event[1], event[2]));
       }
     }
     if (!task.returned) trap('task-not-returned', task.name);
     if (task.scope.numBorrows !== 0) trap('borrow-outlived-call', `returning from ${task.name}`);
   };
-  loop().then(
-    () => {
-      inst.currentTask = undefined;
-      inst.mayEnter = true;
-    },
-    (error: unknown) => {
-      inst.currentTask = undefined;
-      // The instance stays unenterable: its state is whatever the trap left.
-      if (task.returned) inst.lateFailure ??= error;
+  loop()
+    .catch((error: unknown) => {
+      inst.poisoned ??= error;
+      inst.mayEnter = false;
       task.fail(error);
-    },
-  );
+    })
+    .finally(() => {
+      inst.tasksInFlight--;
+    });
   return task.value;
 }
 

@@ -6,6 +6,10 @@ export class GuestDeadline {
   readonly #held: DeadlineSlot;
   readonly #slot: number;
   #ticket = 0;
+  /** Deadlines of the calls in flight (performance.now() ms), by token. */
+  readonly #active = new Map<number, number>();
+  #lastToken = 0;
+  #armedAt: number | undefined;
   #released = false;
   /** A call abandoned at its deadline whose guest has not unwound yet. */
   #abandoned: Promise<unknown> | undefined;
@@ -21,13 +25,36 @@ export class GuestDeadline {
     return this.#held.flagMemory;
   }
 
-  /** Starts a deadline for the call about to be made: past it, the guest traps at its next check. */
-  arm(ms: number): void {
-    this.#ticket = this.#controller.arm(this.#slot, ms);
+  /**
+   * Starts a deadline for the call about to be made: past it, the guest traps at its next check.
+   * A WASI 0.3 instance runs several calls at once; the earliest deadline of those in flight is
+   * the one armed, so no call outlives its own. Returns the token `disarm` takes.
+   */
+  arm(ms: number): number {
+    const token = ++this.#lastToken;
+    this.#active.set(token, performance.now() + ms);
+    this.#armEarliest();
+    return token;
   }
 
-  disarm(): void {
+  /** The call holding `token` is over (without a token: every call is). */
+  disarm(token?: number): void {
+    if (token === undefined) this.#active.clear();
+    else this.#active.delete(token);
+    if (this.#active.size > 0) {
+      this.#armEarliest();
+      return;
+    }
+    this.#armedAt = undefined;
     this.#controller.disarm(this.#slot);
+  }
+
+  #armEarliest(): void {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const at of this.#active.values()) earliest = Math.min(earliest, at);
+    if (earliest === this.#armedAt) return;
+    this.#armedAt = earliest;
+    this.#ticket = this.#controller.arm(this.#slot, Math.max(0, earliest - performance.now()));
   }
 
   /** Stops the guest now; one suspended on I/O traps as soon as it runs again. */

@@ -29,7 +29,7 @@ export async function withDeadline<T>(
   call: () => Promise<T>,
 ): Promise<T> {
   if (timeoutMs === undefined) return call();
-  deadline.arm(timeoutMs);
+  const token = deadline.arm(timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<typeof EXPIRED>((resolve) => {
     timer = setTimeout(() => {
@@ -51,6 +51,6 @@ export async function withDeadline<T>(
     throw e;
   } finally {
     clearTimeout(timer);
-    deadline.disarm();
+    deadline.disarm(token);
   }
 }

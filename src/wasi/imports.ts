@@ -134,7 +134,7 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
     stopped.abort(new Error(`the instance of ${io.componentId} was stopped`));
   };
   return {
-    imports: withDeniedFallback({ ...imports, ...p3Imports(cli, seed, stopped.signal) }),
+    imports: withDeniedFallback({ ...imports, ...p3Imports(cli, seed, stopped.signal, filesystem.preopens) }),
     dispose,
     reset: release,
   };

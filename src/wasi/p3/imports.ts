@@ -3,20 +3,31 @@
  * name, as 0.2.x share theirs). They live beside the 0.2 ones in the same import object.
  */
 import type { CliState } from '../cli.ts';
+import type { WasiFilesystemPreopens } from '../shapes/filesystem.ts';
 import type { WasiHostP3 } from '../shapes/p3.ts';
 import type { WasiRandomInsecureSeed } from '../shapes/random.ts';
 import { cliImportsP3 } from './cli.ts';
 import { monotonicClockImports, systemClockImports } from './clocks.ts';
+import { filesystemImportsP3 } from './filesystem.ts';
 import { httpClientP3, httpTypesP3 } from './http-types.ts';
 import { insecureRandomImports, insecureSeedImportsP3, randomImports } from './random.ts';
 import { stdioImportsP3 } from './stdio.ts';
 
-export function p3Imports(cli: CliState, seed: WasiRandomInsecureSeed, stopped: AbortSignal): WasiHostP3 {
+/** `preopens` are the instance's 0.2 ones: 0.3 descriptors wrap theirs (the same sandbox and handles). */
+export function p3Imports(
+  cli: CliState,
+  seed: WasiRandomInsecureSeed,
+  stopped: AbortSignal,
+  preopens: WasiFilesystemPreopens,
+): WasiHostP3 {
+  const filesystem = filesystemImportsP3(preopens);
   return {
     ...cliImportsP3(cli),
     ...stdioImportsP3(cli),
     'wasi:clocks/monotonic-clock@0.3': monotonicClockImports(stopped),
     'wasi:clocks/system-clock@0.3': systemClockImports,
+    'wasi:filesystem/types@0.3': filesystem.types,
+    'wasi:filesystem/preopens@0.3': filesystem.preopens,
     'wasi:http/types@0.3': httpTypesP3,
     'wasi:http/client@0.3': httpClientP3,
     'wasi:random/random@0.3': randomImports,

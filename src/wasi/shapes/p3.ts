@@ -19,7 +19,19 @@ import type {
   WasiCliTerminalStdout,
 } from './cli.ts';
 import type { Datetime } from './clocks.ts';
+import type {
+  Advice,
+  DescriptorFlags,
+  DescriptorType,
+  ErrorCode,
+  Filesize,
+  MetadataHashValue,
+  NewTimestamp,
+  OpenFlags,
+  PathFlags,
+} from './filesystem.ts';
 import type { WasiRandomInsecure, WasiRandomRandom } from './random.ts';
+import type { ResourceClass } from './resource.ts';
 
 /** `wasi:cli/environment@0.3`. */
 export interface WasiCliEnvironmentP3 {
@@ -50,6 +62,95 @@ export interface WasiClocksMonotonicClockP3 {
 export interface WasiClocksSystemClockP3 {
   now(): Datetime;
   getResolution(): bigint;
+}
+
+/** What an `async func` returns: its value at once, or a promise of it (the async ABI's subtask). */
+type Async<T> = T | Promise<T>;
+
+/**
+ * `wasi:filesystem/types@0.3#descriptor-type`: 0.2's enum became a variant, and `unknown` became
+ * `other(option<string>)`.
+ */
+export type DescriptorTypeP3 =
+  | { tag: Exclude<DescriptorType, 'unknown'> }
+  | { tag: 'other'; val: string | undefined };
+
+/**
+ * `wasi:filesystem/types@0.3#error-code`: 0.2's cases as a variant, without `would-block`, and
+ * with `other(option<string>)`.
+ */
+export type ErrorCodeP3 =
+  | { tag: Exclude<ErrorCode, 'would-block'> }
+  | { tag: 'other'; val: string | undefined };
+
+/** `descriptor-stat`; the timestamps are `wasi:clocks/system-clock@0.3#instant` (s64 seconds). */
+export interface DescriptorStatP3 {
+  type: DescriptorTypeP3;
+  linkCount: bigint;
+  size: Filesize;
+  dataAccessTimestamp: Datetime | undefined;
+  dataModificationTimestamp: Datetime | undefined;
+  statusChangeTimestamp: Datetime | undefined;
+}
+
+/** `directory-entry`, the element of `read-directory`'s stream. */
+export interface DirectoryEntryP3 {
+  type: DescriptorTypeP3;
+  name: string;
+}
+
+/**
+ * `wasi:filesystem/types@0.3#descriptor`. The `async func`s that return `result<T, error-code>`:
+ * `@throws ResultError<ErrorCodeP3>` (or a promise that rejects with it). The stream functions
+ * report failure through the future they return: `result<_, error-code>` as `{ tag, val }`.
+ * Descriptor parameters are borrowed.
+ */
+export interface DescriptorP3 {
+  readViaStream(offset: Filesize): [HostStream, HostFuture];
+  writeViaStream(data: StreamReader, offset: Filesize): HostFuture;
+  appendViaStream(data: StreamReader): HostFuture;
+  advise(offset: Filesize, length: Filesize, advice: Advice): Async<void>;
+  syncData(): Async<void>;
+  getFlags(): Async<DescriptorFlags>;
+  getType(): Async<DescriptorTypeP3>;
+  setSize(size: Filesize): Async<void>;
+  setTimes(dataAccessTimestamp: NewTimestamp, dataModificationTimestamp: NewTimestamp): Async<void>;
+  readDirectory(): [HostStream, HostFuture];
+  sync(): Async<void>;
+  createDirectoryAt(path: string): Async<void>;
+  stat(): Async<DescriptorStatP3>;
+  statAt(pathFlags: PathFlags, path: string): Async<DescriptorStatP3>;
+  setTimesAt(
+    pathFlags: PathFlags,
+    path: string,
+    dataAccessTimestamp: NewTimestamp,
+    dataModificationTimestamp: NewTimestamp,
+  ): Async<void>;
+  linkAt(oldPathFlags: PathFlags, oldPath: string, newDescriptor: DescriptorP3, newPath: string): Async<void>;
+  openAt(
+    pathFlags: PathFlags,
+    path: string,
+    openFlags: OpenFlags,
+    flags: DescriptorFlags,
+  ): Async<DescriptorP3>;
+  readlinkAt(path: string): Async<string>;
+  removeDirectoryAt(path: string): Async<void>;
+  renameAt(oldPath: string, newDescriptor: DescriptorP3, newPath: string): Async<void>;
+  symlinkAt(oldPath: string, newPath: string): Async<void>;
+  unlinkFileAt(path: string): Async<void>;
+  isSameObject(other: DescriptorP3): Async<boolean>;
+  metadataHash(): Async<MetadataHashValue>;
+  metadataHashAt(pathFlags: PathFlags, path: string): Async<MetadataHashValue>;
+}
+
+/** `wasi:filesystem/types@0.3`: no directory-entry-stream resource and no error downcast any more. */
+export interface WasiFilesystemTypesP3 {
+  Descriptor: ResourceClass<DescriptorP3>;
+}
+
+/** `wasi:filesystem/preopens@0.3`. */
+export interface WasiFilesystemPreopensP3 {
+  getDirectories(): Array<[DescriptorP3, string]>;
 }
 
 /** `wasi:http/types@0.3` `fields`: 0.2's members plus `copy-all` and `get-and-delete`. */
@@ -104,6 +205,8 @@ export interface WasiHostP3 {
   'wasi:cli/terminal-stderr@0.3': WasiCliTerminalStderr;
   'wasi:clocks/monotonic-clock@0.3': WasiClocksMonotonicClockP3;
   'wasi:clocks/system-clock@0.3': WasiClocksSystemClockP3;
+  'wasi:filesystem/types@0.3': WasiFilesystemTypesP3;
+  'wasi:filesystem/preopens@0.3': WasiFilesystemPreopensP3;
   'wasi:http/types@0.3': WasiHttpTypesP3;
   'wasi:http/client@0.3': WasiHttpClientP3;
   'wasi:random/random@0.3': WasiRandomRandom;

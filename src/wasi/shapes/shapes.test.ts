@@ -47,6 +47,8 @@ const IMPLEMENTED = {
   'wasi:cli/terminal-stderr@0.3': true,
   'wasi:clocks/monotonic-clock@0.3': true,
   'wasi:clocks/system-clock@0.3': true,
+  'wasi:filesystem/types@0.3': true,
+  'wasi:filesystem/preopens@0.3': true,
   'wasi:http/types@0.3': true,
   'wasi:http/client@0.3': true,
   'wasi:random/random@0.3': true,

@@ -134,7 +134,10 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
     stopped.abort(new Error(`the instance of ${io.componentId} was stopped`));
   };
   return {
-    imports: withDeniedFallback({ ...imports, ...p3Imports(cli, seed, stopped.signal, filesystem.preopens) }),
+    imports: withDeniedFallback({
+      ...imports,
+      ...p3Imports(cli, seed, stopped.signal, filesystem.preopens, imports['wasi:http/outgoing-handler']),
+    }),
     dispose,
     reset: release,
   };

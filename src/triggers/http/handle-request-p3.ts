@@ -10,67 +10,12 @@ import { ComponentError } from '../../engine/binding/canonical-abi/trap.ts';
 import type { Lease } from '../../engine/instance-pool.ts';
 import { DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
 import { guestBacktrace } from '../../engine/trap.ts';
-import { OutgoingBody } from '../../wasi/http/bodies.ts';
-import type { Fields } from '../../wasi/http/fields.ts';
 import { type ErrorCode, OutgoingResponse } from '../../wasi/http/messages.ts';
-import type { ByteSink } from '../../wasi/io/streams.ts';
+import { sendGuestBody } from '../../wasi/p3/http-body.ts';
 import { Request, type Response, receivedBody, type SentBody } from '../../wasi/p3/http-types.ts';
 import { type RequestContext, requestParts } from './handle-request.ts';
 import type { HttpInstance } from './http-instance.ts';
 import { ResponseWriter } from './response-writer.ts';
-
-/** Writes `bytes` as the sink has room, waiting when it has none. */
-async function writeAll(sink: ByteSink, bytes: Uint8Array): Promise<void> {
-  let rest = bytes;
-  while (rest.length > 0) {
-    let room = sink.capacity();
-    while (room === 0) {
-      await sink.whenWritable();
-      room = sink.capacity();
-    }
-    sink.write(rest.subarray(0, room));
-    rest = rest.subarray(room);
-  }
-}
-
-/**
- * Sends the guest's body: its stream into the response body (which holds it to its declared
- * length), then its trailers. Resolves true when the body went out whole.
- */
-async function sendBody(sent: SentBody, body: OutgoingBody): Promise<boolean> {
-  const contents = sent.contents as NonNullable<SentBody['contents']>;
-  const sink = body.hostSink();
-  try {
-    for await (const chunk of contents) await writeAll(sink, chunk as Uint8Array);
-  } catch (e) {
-    contents.close();
-    body[Symbol.dispose]();
-    sent.done({ tag: 'err', val: errorCodeOf(e) });
-    return false;
-  }
-  const trailers = await sent.trailers.read();
-  if ('dropped' in trailers || (trailers.value as { tag: string }).tag === 'err') {
-    body[Symbol.dispose]();
-    sent.done({ tag: 'err', val: { tag: 'HTTP-response-incomplete' } });
-    return false;
-  }
-  try {
-    OutgoingBody.finish(body, (trailers.value as { val: Fields | undefined }).val);
-  } catch (e) {
-    sent.done({ tag: 'err', val: errorCodeOf(e) });
-    return false;
-  }
-  sent.done({ tag: 'ok' });
-  return true;
-}
-
-function errorCodeOf(e: unknown): ErrorCode {
-  const payload = (e as { payload?: unknown; codes?: { http?: ErrorCode } }) ?? {};
-  return (
-    payload.codes?.http ??
-    (payload.payload as ErrorCode | undefined) ?? { tag: 'internal-error', val: (e as Error)?.message }
-  );
-}
 
 export async function handleRequestP3(
   ctx: RequestContext,
@@ -117,7 +62,7 @@ export async function handleRequestP3(
       }
       const body = out.body();
       writer.accept(out);
-      return sendBody(sent, body);
+      return sendGuestBody(sent, body);
     });
   } catch (e) {
     if (e instanceof DeadlineExceeded) {

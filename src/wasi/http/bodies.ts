@@ -53,6 +53,10 @@ export class IncomingBody {
   static finish(body: IncomingBody): FutureTrailers {
     return new FutureTrailers(body.#trailers());
   }
+  /** @internal The bytes and trailers, for a WASI 0.3 message made of this body. */
+  get parts(): { source: ByteSource; trailers: () => Promise<Fields | undefined> } {
+    return { source: this.#source, trailers: this.#trailers };
+  }
 }
 
 /** Where an outgoing body's bytes end up, attached by the host once headers can be sent. */

@@ -253,6 +253,11 @@ export class FutureIncomingResponse {
   subscribe(): Pollable {
     return new Pollable({ isReady: () => this.#value !== undefined, whenReady: () => this.#settledPromise });
   }
+  /** @internal The outcome, for the WASI 0.3 client, which awaits it instead of polling. */
+  async settled(): Promise<FutureResponseValue> {
+    await this.#settledPromise;
+    return this.#value as FutureResponseValue;
+  }
   get(): { tag: 'ok'; val: FutureResponseValue } | { tag: 'err'; val: undefined } | undefined {
     if (this.#value === undefined) return undefined;
     if (this.#taken) return { tag: 'err', val: undefined };

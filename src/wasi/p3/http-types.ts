@@ -221,6 +221,14 @@ export class Response {
     return [new Response(headers, sent), outcome];
   }
 
+  /** A response the host received for a guest's request (the client). */
+  static received(status: number, headers: Fields, body: BodyParts): Response {
+    const response = new Response(headers, undefined);
+    response.#status = status;
+    response.#received = body;
+    return response;
+  }
+
   getStatusCode(): number {
     return this.#status;
   }
@@ -246,14 +254,3 @@ export class Response {
 }
 
 export const httpTypesP3 = { Fields, Request, Response, RequestOptions };
-
-/** `wasi:http/client@0.3`: not served yet; a guest calling it gets an error it can handle. */
-export const httpClientP3 = {
-  send: (_request: Request): Promise<never> =>
-    Promise.reject(
-      new ResultError<ErrorCode>(
-        { tag: 'internal-error', val: 'wasi:http/client@0.3 is not available in Skiff yet' },
-        'wasi:http/client@0.3 is not available yet',
-      ),
-    ),
-};

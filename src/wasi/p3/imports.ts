@@ -4,12 +4,14 @@
  */
 import type { CliState } from '../cli.ts';
 import type { WasiFilesystemPreopens } from '../shapes/filesystem.ts';
+import type { WasiHttpOutgoingHandler } from '../shapes/http.ts';
 import type { WasiHostP3 } from '../shapes/p3.ts';
 import type { WasiRandomInsecureSeed } from '../shapes/random.ts';
 import { cliImportsP3 } from './cli.ts';
 import { monotonicClockImports, systemClockImports } from './clocks.ts';
 import { filesystemImportsP3 } from './filesystem.ts';
-import { httpClientP3, httpTypesP3 } from './http-types.ts';
+import { httpClientP3 } from './http-client.ts';
+import { httpTypesP3 } from './http-types.ts';
 import { insecureRandomImports, insecureSeedImportsP3, randomImports } from './random.ts';
 import { stdioImportsP3 } from './stdio.ts';
 
@@ -19,6 +21,7 @@ export function p3Imports(
   seed: WasiRandomInsecureSeed,
   stopped: AbortSignal,
   preopens: WasiFilesystemPreopens,
+  outgoing: WasiHttpOutgoingHandler,
 ): WasiHostP3 {
   const filesystem = filesystemImportsP3(preopens);
   return {
@@ -29,7 +32,7 @@ export function p3Imports(
     'wasi:filesystem/types@0.3': filesystem.types,
     'wasi:filesystem/preopens@0.3': filesystem.preopens,
     'wasi:http/types@0.3': httpTypesP3,
-    'wasi:http/client@0.3': httpClientP3,
+    'wasi:http/client@0.3': httpClientP3(outgoing),
     'wasi:random/random@0.3': randomImports,
     'wasi:random/insecure@0.3': insecureRandomImports,
     'wasi:random/insecure-seed@0.3': insecureSeedImportsP3(seed),

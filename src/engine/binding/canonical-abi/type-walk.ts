@@ -2,6 +2,10 @@
 import type { FunctionType, ResourceType, ValueType } from '../value-types.ts';
 import type { NumericElement } from './lists.ts';
 
+/**
+ * The types a value of `t` carries inline. A `stream<T>` or `future<T>` crosses as a handle, so its
+ * element type is not one of them: it is lifted and lowered later, by `stream.*`/`future.*`.
+ */
 export function children(t: ValueType): ValueType[] {
   switch (t.kind) {
     case 'list':
@@ -16,9 +20,6 @@ export function children(t: ValueType): ValueType[] {
       return [t.type];
     case 'result':
       return [t.ok, t.err].filter((x): x is ValueType => x !== undefined);
-    case 'future':
-    case 'stream':
-      return t.type === undefined ? [] : [t.type];
     default:
       return [];
   }

@@ -29,8 +29,9 @@ export function wasmtimeVersion(): string {
 
 export async function startWasmtimeServe(component: string, flags: string[] = []): Promise<WasmtimeServe> {
   wasmtimeVersion();
+  // The copy `npm test` installs, as the version check used: not whatever `wasmtime` PATH finds first.
   const child: ChildProcess = spawn(
-    'wasmtime',
+    wasmtime(),
     ['serve', '-Scli', ...flags, '--addr', '127.0.0.1:0', component],
     {
       stdio: ['ignore', 'pipe', 'pipe'],

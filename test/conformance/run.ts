@@ -1,17 +1,19 @@
 /**
- * `npm run conformance [-- FILTER...]`: runs the WASI preview1 conformance suite through `skiff run`,
- * prints pass / fail / expected-fail per suite, and exits non-zero when any outcome differs from
- * expectations.json (an unexpected failure, or an unexpected pass that makes the file stale).
- * FILTER keeps tests whose id (`rust/path_link`) contains it; a filtered run still checks expectations.
+ * `npm run conformance [-- [--verbose] FILTER...]`: runs the WASI conformance suite (preview1 and
+ * WASI 0.3) through the `skiff` CLI, prints pass / fail / expected-fail per suite and in total, and
+ * exits non-zero when any outcome differs from expectations.json (an unexpected failure, or an
+ * unexpected pass that makes the file stale). FILTER keeps tests whose id (`rust/path_link`,
+ * `wasip3/cli-env`) contains it; a filtered run still checks expectations. `--verbose` also prints
+ * why the expected failures failed.
  */
 import {
+  ALL_SUITES,
   compareWithExpectations,
-  discoverTests,
+  discoverAllTests,
   matchesExpectations,
   readExpectations,
   runTests,
   SUITE_ROOT,
-  SUITES,
   suiteAvailable,
   type TestResult,
 } from './suite.ts';
@@ -21,35 +23,39 @@ if (!suiteAvailable()) {
   process.exit(2);
 }
 
-const filters = process.argv.slice(2);
-const tests = discoverTests().filter((t) => filters.length === 0 || filters.some((f) => t.id.includes(f)));
+const argv = process.argv.slice(2);
+const verbose = argv.includes('--verbose');
+const filters = argv.filter((a) => a !== '--verbose');
+const tests = discoverAllTests().filter((t) => filters.length === 0 || filters.some((f) => t.id.includes(f)));
 const expectations = readExpectations();
+const started = Date.now();
 
 const results = await runTests(tests, (r) => {
   const expected = r.test.id in expectations;
   const mark = r.passed ? (expected ? 'XPASS' : 'pass ') : expected ? 'xfail' : 'FAIL ';
   process.stdout.write(`${mark} ${r.test.id} (${(r.durationMs / 1000).toFixed(1)} s)\n`);
-  if (!r.passed && !expected) process.stdout.write(indent(r.failures.join('\n')));
+  if (!r.passed && (!expected || verbose)) process.stdout.write(indent(r.failures.join('\n')));
 });
 
 const row = (cells: Array<string | number>) =>
   `${cells.map((c, i) => String(c).padEnd(i === 0 ? 16 : 8)).join('')}\n`;
-process.stdout.write(`\n${row(['suite', 'tests', 'pass', 'fail', 'xfail', 'xpass'])}`);
-for (const suite of SUITES) {
-  const mine = results.filter((r) => r.test.suite === suite);
-  if (mine.length === 0) continue;
+const counts = (mine: TestResult[]) => {
   const count = (p: (r: TestResult) => boolean) => mine.filter(p).length;
-  process.stdout.write(
-    row([
-      suite,
-      mine.length,
-      count((r) => r.passed && !(r.test.id in expectations)),
-      count((r) => !r.passed && !(r.test.id in expectations)),
-      count((r) => !r.passed && r.test.id in expectations),
-      count((r) => r.passed && r.test.id in expectations),
-    ]),
-  );
+  return [
+    mine.length,
+    count((r) => r.passed && !(r.test.id in expectations)),
+    count((r) => !r.passed && !(r.test.id in expectations)),
+    count((r) => !r.passed && r.test.id in expectations),
+    count((r) => r.passed && r.test.id in expectations),
+  ];
+};
+process.stdout.write(`\n${row(['suite', 'tests', 'pass', 'fail', 'xfail', 'xpass'])}`);
+for (const suite of ALL_SUITES) {
+  const mine = results.filter((r) => r.test.suite === suite);
+  if (mine.length > 0) process.stdout.write(row([suite, ...counts(mine)]));
 }
+process.stdout.write(row(['total', ...counts(results)]));
+process.stdout.write(`(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 
 const comparison = compareWithExpectations(
   results,

@@ -1,207 +1,120 @@
 /**
- * The preview1 part of the WASI standard's conformance suite (github.com/WebAssembly/wasi-testsuite),
- * run through the real `skiff run` CLI the way the suite's own runner drives wasmtime:
- * `--env K=V`... `--dir ROOT::/` FILE.wasm ARGS..., then exit code and output are compared.
+ * The WASI standard's conformance suite (github.com/WebAssembly/wasi-testsuite), run through the
+ * real `skiff` CLI the way the suite's own runner drives wasmtime: the 72 preview1 modules in
+ * three suites (c, rust, assemblyscript; legacy specs) and the 55 WASI 0.3 components (`wasip3`;
+ * legacy and operations specs). spec.ts reads a test's JSON, operations.ts executes it.
  */
-import { spawn } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { REPO, SKIFF_BIN, TEST_CACHE_DIR } from '../support/skiff-process.ts';
+import { REPO } from '../support/skiff-process.ts';
+import { runOperations } from './operations.ts';
+import { readConfig, readSpec, type TestConfig, type TestSpec } from './spec.ts';
+
+export { privateRoot } from './operations.ts';
+export { readSpec, type TestSpec } from './spec.ts';
 
 /** The prebuilt suite lives beside the repo: `<repo>/../shared/wasi-testsuite`. */
 export const SUITE_ROOT = resolve(REPO, '..', 'shared', 'wasi-testsuite');
 export const EXPECTATIONS_FILE = join(import.meta.dirname, 'expectations.json');
 
+/** The preview1 suites (core modules, legacy specs); the binder differential runs these too. */
 export const SUITES = ['c', 'rust', 'assemblyscript'] as const;
 export type SuiteName = (typeof SUITES)[number];
+/** Every suite: the preview1 ones, then the WASI 0.3 components (from Rust), ids `wasip3/<name>`. */
+export const ALL_SUITES = [...SUITES, 'wasip3'] as const;
+export type AnySuiteName = (typeof ALL_SUITES)[number];
 
-/** Per test, like the upstream runner's default; a guest that hangs fails instead of stalling CI. */
+const FOLDERS: Record<AnySuiteName, string> = {
+  c: join('c', 'testsuite', 'wasm32-wasip1'),
+  rust: join('rust', 'testsuite', 'wasm32-wasip1'),
+  assemblyscript: join('assemblyscript', 'testsuite', 'wasm32-wasip1'),
+  wasip3: join('rust', 'testsuite', 'wasm32-wasip3'),
+};
+
+/** Per test, like the jco adapter's runner timeout; a guest that hangs fails instead of stalling CI. */
 export const TEST_TIMEOUT_MS = 30_000;
 /** Tests in flight at once: each is a Node process compiling a guest. */
 export const CONCURRENCY = 2;
 
-/** The legacy test specification (every preview1 test uses it). */
-export interface TestSpec {
-  args: string[];
-  env: Record<string, string>;
-  /** Folder relative to the test's folder, preopened as the guest's `/`. */
-  root: string | undefined;
-  exitCode: number;
-  stdout: string | undefined;
-  stderr: string | undefined;
-}
-
-export interface ConformanceTest {
+/** Any test of the suite: its operations, whichever form its spec has. */
+export interface SuiteTest {
   /** `<suite>/<name>`, the key in expectations.json. */
   id: string;
-  suite: SuiteName;
+  suite: AnySuiteName;
   name: string;
   wasm: string;
   folder: string;
+  config: TestConfig;
+}
+
+/** A preview1 test, with its legacy spec as written. */
+export interface ConformanceTest extends SuiteTest {
+  suite: SuiteName;
   spec: TestSpec;
 }
 
 export interface TestResult {
-  test: ConformanceTest;
+  test: SuiteTest;
   passed: boolean;
-  /** Why it failed (empty when it passed). */
+  /** Why it failed, each naming the operation (empty when it passed). */
   failures: string[];
   durationMs: number;
 }
 
-export const suiteFolder = (root: string, suite: SuiteName): string =>
-  join(root, suite, 'testsuite', 'wasm32-wasip1');
+export const suiteFolder = (root: string, suite: AnySuiteName): string => join(root, FOLDERS[suite]);
 
 export function suiteAvailable(root = SUITE_ROOT): boolean {
-  return SUITES.every((suite) => existsSync(suiteFolder(root, suite)));
+  return ALL_SUITES.every((suite) => existsSync(suiteFolder(root, suite)));
 }
 
-const LEGACY_KEYS = new Set(['args', 'env', 'root', 'exit_code', 'stdout', 'stderr']);
-
-/** Reads `X.json` beside `X.wasm`; no file means no arguments and exit 0. */
-export function readSpec(jsonPath: string): TestSpec {
-  const raw: Record<string, unknown> = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, 'utf8')) : {};
-  const unknown = Object.keys(raw).filter((k) => !LEGACY_KEYS.has(k));
-  if (unknown.length > 0)
-    throw new Error(`${jsonPath}: unsupported keys ${unknown.join(', ')} (only legacy specs are run)`);
-  return {
-    args: (raw.args as string[] | undefined) ?? [],
-    env: (raw.env as Record<string, string> | undefined) ?? {},
-    root: (raw.root as string | null | undefined) ?? undefined,
-    exitCode: (raw.exit_code as number | undefined) ?? 0,
-    stdout: (raw.stdout as string | null | undefined) ?? undefined,
-    stderr: (raw.stderr as string | null | undefined) ?? undefined,
-  };
-}
-
-export function discoverTests(root = SUITE_ROOT): ConformanceTest[] {
-  const tests: ConformanceTest[] = [];
-  for (const suite of SUITES) {
-    const folder = suiteFolder(root, suite);
-    for (const file of readdirSync(folder).sort()) {
-      if (!file.endsWith('.wasm')) continue;
+function testsOf(root: string, suite: AnySuiteName): SuiteTest[] {
+  const folder = suiteFolder(root, suite);
+  return readdirSync(folder)
+    .filter((file) => file.endsWith('.wasm'))
+    .sort()
+    .map((file) => {
       const name = basename(file, '.wasm');
-      const wasm = join(folder, file);
-      tests.push({
+      return {
         id: `${suite}/${name}`,
         suite,
         name,
-        wasm,
+        wasm: join(folder, file),
         folder,
-        spec: readSpec(join(folder, `${name}.json`)),
-      });
-    }
-  }
-  return tests;
+        config: readConfig(join(folder, `${name}.json`)),
+      };
+    });
 }
 
-/**
- * The suite writes into its root folder, and tests share one (`fs-tests.dir`) with fixed names,
- * so every run gets a private writable copy: tests can run side by side and the shared suite
- * folder (read-only here) is never changed. Leftover `*.cleanup` entries are not copied, which is
- * the suite's "delete *.cleanup before a run" rule.
- */
-/** A writable copy of a test's root folder, without the `.cleanup` files an earlier run left. */
-export function privateRoot(source: string): string {
-  const copy = mkdtempSync(join(tmpdir(), 'skiff-wasi-root-'));
-  cpSync(source, copy, {
-    recursive: true,
-    verbatimSymlinks: true,
-    filter: (src) => !basename(src).endsWith('.cleanup'),
-  });
-  makeWritable(copy);
-  return copy;
+/** The preview1 tests (what the binder differential runs). */
+export function discoverTests(root = SUITE_ROOT): ConformanceTest[] {
+  return SUITES.flatMap((suite) =>
+    testsOf(root, suite).map((test) => ({
+      ...test,
+      suite,
+      spec: readSpec(join(test.folder, `${test.name}.json`)),
+    })),
+  );
 }
 
-function makeWritable(path: string): void {
-  const stat = statSync(path);
-  chmodSync(path, stat.mode | 0o200);
-  if (stat.isDirectory()) for (const entry of readdirSync(path)) makeWritable(join(path, entry));
+/** Every test of every suite, preview1 and WASI 0.3. */
+export function discoverAllTests(root = SUITE_ROOT): SuiteTest[] {
+  return ALL_SUITES.flatMap((suite) => testsOf(root, suite));
 }
 
-export function cliArguments(test: ConformanceTest, root: string | undefined): string[] {
-  const args = ['run'];
-  for (const [key, value] of Object.entries(test.spec.env)) args.push('--env', `${key}=${value}`);
-  if (root) args.push('--dir', `${root}::/::rw`);
-  args.push(test.wasm, ...test.spec.args);
-  return args;
-}
-
-export async function runTest(test: ConformanceTest): Promise<TestResult> {
+export async function runTest(test: SuiteTest): Promise<TestResult> {
   const started = Date.now();
-  const root = test.spec.root ? privateRoot(join(test.folder, test.spec.root)) : undefined;
+  let failures: string[];
   try {
-    const outcome = await runCli(cliArguments(test, root), test.folder);
-    const failures: string[] = [];
-    if (outcome.timedOut) failures.push(`timed out after ${TEST_TIMEOUT_MS / 1000} s`);
-    else if (outcome.exitCode !== test.spec.exitCode) {
-      failures.push(`exit code ${outcome.exitCode}, expected ${test.spec.exitCode}`);
-    }
-    // Like the upstream runner, an expected output is read from the start of the stream.
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const expected = test.spec[stream];
-      if (expected !== undefined && !outcome[stream].startsWith(expected)) {
-        failures.push(`${stream} ${JSON.stringify(outcome[stream])}, expected ${JSON.stringify(expected)}`);
-      }
-    }
-    if (failures.length > 0 && outcome.stderr.trim()) failures.push(`stderr:\n${outcome.stderr.trim()}`);
-    return { test, passed: failures.length === 0, failures, durationMs: Date.now() - started };
-  } finally {
-    if (root) rmSync(root, { recursive: true, force: true });
+    failures = await runOperations(test, TEST_TIMEOUT_MS);
+  } catch (e) {
+    failures = [`the runner failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`];
   }
-}
-
-interface CliOutcome {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-function runCli(args: string[], cwd: string): Promise<CliOutcome> {
-  return new Promise((resolveOutcome, reject) => {
-    const child = spawn(process.execPath, [SKIFF_BIN, ...args], {
-      cwd,
-      env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, TEST_TIMEOUT_MS);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolveOutcome({ exitCode: code, stdout, stderr, timedOut });
-    });
-  });
+  return { test, passed: failures.length === 0, failures, durationMs: Date.now() - started };
 }
 
 /** Runs `tests` CONCURRENCY at a time; results come back in the order of `tests`. */
 export async function runTests(
-  tests: ConformanceTest[],
+  tests: SuiteTest[],
   onResult?: (r: TestResult) => void,
 ): Promise<TestResult[]> {
   const results: TestResult[] = new Array(tests.length);
@@ -209,7 +122,7 @@ export async function runTests(
   const worker = async () => {
     while (next < tests.length) {
       const index = next++;
-      const result = await runTest(tests[index] as ConformanceTest);
+      const result = await runTest(tests[index] as SuiteTest);
       results[index] = result;
       onResult?.(result);
     }

@@ -45,7 +45,11 @@ export class ComponentInstanceState {
   /** Guest code of an async call is running (settles when it returns): the others wait for it. */
   running: Promise<void> | undefined;
   /** Async export calls started and not yet at EXIT. */
-  tasksInFlight = 0;
+  readonly tasks = new Set<Task>();
+
+  get tasksInFlight(): number {
+    return this.tasks.size;
+  }
 
   snapshot(): InstanceStateSnapshot {
     return { handles: this.handles.snapshot(), mayEnter: this.mayEnter, mayLeave: this.mayLeave };

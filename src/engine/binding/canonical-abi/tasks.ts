@@ -102,9 +102,7 @@ async function exclusively<T>(
   try {
     return await run();
   } catch (error) {
-    // A trap leaves the instance in whatever state it was: no call of it runs again.
-    inst.poisoned ??= error;
-    inst.mayEnter = false;
+    poison(inst, error);
     throw error;
   } finally {
     inst.currentTask = undefined;
@@ -125,7 +123,7 @@ export function driveTask(
   enter: () => Promise<unknown>,
   callback: CoreFunction | undefined,
 ): Promise<unknown> {
-  inst.tasksInFlight++;
+  inst.tasks.add(task);
   const loop = async () => {
     let packed = (await exclusively(inst, task, enter)) as number;
     if (callback !== undefined) {
@@ -151,15 +149,25 @@ export function driveTask(
     if (task.scope.numBorrows !== 0) trap('borrow-outlived-call', `returning from ${task.name}`);
   };
   loop()
-    .catch((error: unknown) => {
-      inst.poisoned ??= error;
-      inst.mayEnter = false;
-      task.fail(error);
-    })
-    .finally(() => {
-      inst.tasksInFlight--;
-    });
+    .catch((error: unknown) => poison(inst, error))
+    .finally(() => inst.tasks.delete(task));
   return task.value;
+}
+
+/**
+ * A trap leaves the instance in whatever state it was: no call of it runs again. Every call in
+ * flight fails with the trap, and every stream or future it was writing ends as dropped, so the
+ * host side (a response body, say) sees an unfinished message instead of waiting for bytes that
+ * will never come.
+ */
+function poison(inst: ComponentInstanceState, error: unknown): void {
+  if (inst.poisoned !== undefined) return;
+  inst.poisoned = error;
+  inst.mayEnter = false;
+  for (const task of inst.tasks) task.fail(error);
+  for (const { kind, rep } of inst.handles.entries())
+    if (kind === HandleKind.streamWritable || kind === HandleKind.futureWritable)
+      (rep as { source: { drop(): void } }).source.drop();
 }
 
 /** `task.return`: checks the call in progress takes this result type and these options. */

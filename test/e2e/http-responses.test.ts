@@ -115,7 +115,6 @@ test('framing and hop-by-hop headers, Host and proxy credentials are forbidden t
     'connection',
     'keep-alive',
     'upgrade',
-    'trailer',
     'te',
     'host',
     'proxy-authorization',

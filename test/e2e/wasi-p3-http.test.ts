@@ -399,7 +399,7 @@ describe('p3-http (wasip3 0.9.0 routes)', () => {
       });
       assert.deepEqual(essence(parseResponses(text)[0]), textAnswer('with trailers\n'), host.name);
       // hyper's HTTP/1 encoder sends only trailers named in a `Trailer` response header, which the
-      // guest does not set (Skiff keeps `trailer` the host's: docs/SECURITY.md).
+      // guest does not set.
       const expected = host.name === 'skiff' ? ['x-checksum: 42'] : [];
       assert.deepEqual(trailerLines(text), expected, `${host.name}:\n${text}`);
     }

@@ -90,7 +90,6 @@ test('Host, proxy credentials and every hop-by-hop header are forbidden to guest
     'transfer-encoding',
     'upgrade',
     'te',
-    'trailer',
     'http2-settings',
     'proxy-authorization',
     'proxy-authenticate',

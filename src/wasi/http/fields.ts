@@ -7,7 +7,11 @@ export type FieldEntry = [string, Uint8Array];
 /** RFC 9110 token: exactly what Node's writer accepts as a header name (`checkIsHttpToken`). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Connection-level headers belong to the host's HTTP stack; they never cross into or out of a guest. */
+/**
+ * Connection-level headers (RFC 9110 §7.6.1) belong to the host's HTTP stack; they never cross into
+ * or out of a guest. `Trailer` is not one: it announces end-to-end trailer fields (§6.6.2), and
+ * HTTP/1 clients such as hyper send only the trailers it names.
+ */
 export const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -16,13 +20,12 @@ export const HOP_BY_HOP = new Set([
   'upgrade',
   'http2-settings',
   'te',
-  'trailer',
 ]);
 
 /**
  * What a guest may not set in fields it builds: the hop-by-hop headers, `host` (an outgoing
  * request's Host comes from its authority) and the proxy credentials of the host's own hops —
- * wasmtime's DEFAULT_FORBIDDEN_HEADERS plus `trailer`. The guest gets `forbidden`.
+ * wasmtime's DEFAULT_FORBIDDEN_HEADERS. The guest gets `forbidden`.
  */
 export const FORBIDDEN_TO_GUESTS = new Set([
   ...HOP_BY_HOP,

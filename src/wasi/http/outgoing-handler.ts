@@ -11,7 +11,7 @@ import { StreamFailure } from '../io/streams.ts';
 import { ResultError } from '../result-error.ts';
 import type { WasiHttpOutgoingHandler } from '../shapes/http.ts';
 import { IncomingBody } from './bodies.ts';
-import { fieldsFromNode, fieldsToNode } from './fields.ts';
+import { fieldsFromNode, fieldsToNode, fieldsToPairs } from './fields.ts';
 import {
   type ErrorCode,
   FutureIncomingResponse,
@@ -152,7 +152,11 @@ export function outgoingHandlerImports(
       if (request.bodyTaken) {
         request.outgoingBody.attach({
           sink: writableSink(outgoing),
-          finish: () => outgoing.end(),
+          // Trailers need chunked framing, which Node uses for a request body without a length.
+          finish: (trailers) => {
+            if (trailers) outgoing.addTrailers(fieldsToPairs(trailers));
+            outgoing.end();
+          },
           abort: (reason) => outgoing.destroy(new Error(reason)),
         });
       } else {

@@ -4,14 +4,17 @@
  * by address, the Host header the host's, the request body held to its content-length. The
  * request's stream is pumped while the response is awaited, so bodies stream both ways.
  */
+
+import type { OutgoingBody } from '../http/bodies.ts';
 import {
+  type ErrorCode,
   type FutureIncomingResponse,
   OutgoingRequest,
   RequestOptions as RequestOptions2,
 } from '../http/messages.ts';
 import { ResultError } from '../result-error.ts';
 import type { WasiHttpOutgoingHandler } from '../shapes/http.ts';
-import { sendGuestBody } from './http-body.ts';
+import { errorCodeOf, sendGuestBody } from './http-body.ts';
 import { type Request, type RequestOptions, Response, receivedBody } from './http-types.ts';
 
 function options2(options: RequestOptions | undefined): RequestOptions2 | undefined {
@@ -23,6 +26,20 @@ function options2(options: RequestOptions | undefined): RequestOptions2 | undefi
   return o;
 }
 
+/** A guest's request as 0.2's outbound path takes it; values it cannot send are `HTTP-request-URI-invalid`. */
+function outgoingRequest(request: Request): OutgoingRequest {
+  const out = new OutgoingRequest(request.getHeaders());
+  try {
+    out.setMethod(request.getMethod());
+    out.setPathWithQuery(request.getPathWithQuery());
+    out.setScheme(request.getScheme());
+    out.setAuthority(request.getAuthority());
+  } catch {
+    throw new ResultError<ErrorCode>({ tag: 'HTTP-request-URI-invalid' });
+  }
+  return out;
+}
+
 export function httpClientP3(outgoing: WasiHttpOutgoingHandler) {
   return {
     async send(request: Request): Promise<Response> {
@@ -32,19 +49,25 @@ export function httpClientP3(outgoing: WasiHttpOutgoingHandler) {
           tag: 'internal-error',
           val: 'a request the host received cannot be sent again',
         });
-      const out = new OutgoingRequest(request.getHeaders());
-      out.setMethod(request.getMethod());
-      out.setPathWithQuery(request.getPathWithQuery());
-      out.setScheme(request.getScheme());
-      out.setAuthority(request.getAuthority());
-      const body = sent.contents ? out.body() : undefined;
-      // Throws the error code (a ResultError) when the destination is not granted.
-      const future = outgoing.handle(out, options2(request.getOptions()));
+      // Whatever ends the exchange early is also how sending the request ended (first word wins).
+      const fail = (code: ErrorCode): never => {
+        sent.done({ tag: 'err', val: code });
+        throw new ResultError(code);
+      };
+      let future: FutureIncomingResponse;
+      let body: OutgoingBody | undefined;
+      try {
+        const out = outgoingRequest(request);
+        body = sent.contents ? out.body() : undefined;
+        // Throws the error code when the destination is not granted.
+        future = outgoing.handle(out, options2(request.getOptions())) as FutureIncomingResponse;
+      } catch (e) {
+        return fail(errorCodeOf(e));
+      }
       if (body) void sendGuestBody(sent, body);
-      else sent.done({ tag: 'ok' });
-      // Skiff's own outgoing handler made it: its class can be awaited.
-      const outcome = await (future as FutureIncomingResponse).settled();
-      if (outcome.tag === 'err') throw new ResultError(outcome.val);
+      const outcome = await future.settled();
+      if (outcome.tag === 'err') return fail(outcome.val);
+      if (!body) sent.done({ tag: 'ok' });
       const response = outcome.val;
       const { source, trailers } = response.consume().parts;
       return Response.received(response.status(), response.headers(), receivedBody(source, trailers));

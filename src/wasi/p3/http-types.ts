@@ -15,6 +15,7 @@ import { Fields } from '../http/fields.ts';
 import { type ErrorCode, type Method, methodFromString, type Scheme } from '../http/messages.ts';
 import type { ByteSource } from '../io/streams.ts';
 import { ResultError } from '../result-error.ts';
+import { validAuthority, validMethod, validPathWithQuery, validScheme } from './request-target-rules.ts';
 
 /** `result<option<trailers>, error-code>`, what the trailers future carries. */
 export type TrailersResult = { tag: 'ok'; val: Fields | undefined } | { tag: 'err'; val: ErrorCode };
@@ -69,23 +70,35 @@ export class RequestOptions {
   #connect: bigint | undefined;
   #firstByte: bigint | undefined;
   #betweenBytes: bigint | undefined;
+  #immutable = false;
   getConnectTimeout(): bigint | undefined {
     return this.#connect;
   }
   setConnectTimeout(d: bigint | undefined): void {
+    this.#checkMutable();
     this.#connect = d;
   }
   getFirstByteTimeout(): bigint | undefined {
     return this.#firstByte;
   }
   setFirstByteTimeout(d: bigint | undefined): void {
+    this.#checkMutable();
     this.#firstByte = d;
   }
   getBetweenBytesTimeout(): bigint | undefined {
     return this.#betweenBytes;
   }
   setBetweenBytesTimeout(d: bigint | undefined): void {
+    this.#checkMutable();
     this.#betweenBytes = d;
+  }
+  /** @internal Once a request owns them. */
+  freeze(): this {
+    this.#immutable = true;
+    return this;
+  }
+  #checkMutable(): void {
+    if (this.#immutable) throw new ResultError({ tag: 'immutable' }, 'the options belong to a request');
   }
   clone(): RequestOptions {
     const copy = new RequestOptions();
@@ -107,6 +120,12 @@ export interface SentBody {
 function sentBody(contents: StreamReader | undefined, trailers: FutureReader): [SentBody, HostFuture] {
   const outcome = Promise.withResolvers<Transmission>();
   return [{ contents, trailers, done: (o) => outcome.resolve(o) }, new HostFuture(outcome.promise)];
+}
+
+/** A setter's value, or `Err(())` to the guest when the rules refuse it. */
+function valid<T>(value: T | undefined): T {
+  if (value === undefined) throw new ResultError(undefined);
+  return value;
 }
 
 const taken = (what: string) => new ResultError(undefined, `the ${what} body was already consumed`);
@@ -150,7 +169,8 @@ export class Request {
     trailers: FutureReader,
     options: RequestOptions | undefined,
   ): [Request, HostFuture] {
-    const request = new Request(headers, options);
+    // The options are the request's from now on: `get-options` hands them back immutable.
+    const request = new Request(headers, options?.freeze());
     const [sent, outcome] = sentBody(contents, trailers);
     request.#sent = sent;
     return [request, outcome];
@@ -160,25 +180,25 @@ export class Request {
     return this.#method;
   }
   setMethod(method: Method): void {
-    this.#method = method;
+    this.#method = valid(validMethod(method));
   }
   getPathWithQuery(): string | undefined {
     return this.#pathWithQuery;
   }
   setPathWithQuery(value: string | undefined): void {
-    this.#pathWithQuery = value;
+    this.#pathWithQuery = value === undefined ? undefined : valid(validPathWithQuery(value));
   }
   getScheme(): Scheme | undefined {
     return this.#scheme;
   }
   setScheme(value: Scheme | undefined): void {
-    this.#scheme = value;
+    this.#scheme = value === undefined ? undefined : valid(validScheme(value));
   }
   getAuthority(): string | undefined {
     return this.#authority;
   }
   setAuthority(value: string | undefined): void {
-    this.#authority = value;
+    this.#authority = value === undefined ? undefined : valid(validAuthority(value));
   }
   getOptions(): RequestOptions | undefined {
     return this.#options;
@@ -233,7 +253,8 @@ export class Response {
     return this.#status;
   }
   setStatusCode(status: number): void {
-    if (!Number.isInteger(status) || status < 100 || status > 999) throw new ResultError(undefined);
+    // RFC 9110 §15: three digits, 100 to 599 (1xx are refused later, when the response is sent).
+    if (!Number.isInteger(status) || status < 100 || status > 599) throw new ResultError(undefined);
     this.#status = status;
   }
   getHeaders(): Fields {

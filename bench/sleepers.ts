@@ -37,13 +37,15 @@ function one(agent: Agent, url: URL, timeoutMs: number): Promise<{ outcome: stri
   });
 }
 
+/** `path`: where the guest sleeps `sleepMs` (the sleep fixture's `/?ms=N` by default). */
 export async function fireSleepers(
   baseUrl: string,
   requests: number,
   sleepMs: number,
+  path = `/?ms=${sleepMs}`,
 ): Promise<SleepersResult> {
   const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-  const url = new URL(`/?ms=${sleepMs}`, baseUrl);
+  const url = new URL(path, baseUrl);
   const started = performance.now();
   const results = await Promise.all(
     Array.from({ length: requests }, () => one(agent, url, sleepMs + 30_000)),

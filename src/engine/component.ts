@@ -61,6 +61,11 @@ export interface GuestInstance {
   reset(): boolean;
   /** The instance will not be called again. */
   dispose(): void;
+  /**
+   * Resolves once no async call (WASI 0.3) of the instance is still running: a guest may go on
+   * after its call returned (finishing a body, say), and only an idle instance can be reset.
+   */
+  whenIdle(): Promise<void>;
 }
 export type { BinderName, GuestExports };
 
@@ -220,7 +225,13 @@ export class Component {
         if (resetsLeft-- <= 0 || !state.restore()) return false;
         return restoreBinder?.() ?? true;
       };
-      return { exports: bound.exports, deadline, reset, dispose: () => deadline.release() };
+      return {
+        exports: bound.exports,
+        deadline,
+        reset,
+        dispose: () => deadline.release(),
+        whenIdle: () => bound.whenIdle?.() ?? Promise.resolve(),
+      };
     } catch (e) {
       deadline.release();
       throw e;

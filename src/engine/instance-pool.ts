@@ -26,6 +26,8 @@ export interface InstancePool<T extends PooledInstance> {
   acquire(): Promise<Lease<T>>;
   /** Instances made ahead or kept idle right now. */
   readonly idle: number;
+  /** Released instances are reset to their just-instantiated state (`fresh`), not reused as they are. */
+  readonly resets: boolean;
   /** Drops every idle instance; leases still out are disposed when released. */
   close(): void;
 }
@@ -49,6 +51,7 @@ const FRESH_IDLE_TRIM_MS = 1000;
 const FRESH_MAX_READY = 32;
 
 class FreshPool<T extends PooledInstance> implements InstancePool<T> {
+  readonly resets = true;
   readonly #factory: InstanceFactory<T>;
   readonly #prewarm: number;
   readonly #onError: (error: unknown) => void;
@@ -128,6 +131,7 @@ interface ReuseEntry<T> {
  * serves one at a time (`concurrency` 1); a WASI 0.3 one runs several calls at once as async tasks.
  */
 class ReusePool<T extends PooledInstance> implements InstancePool<T> {
+  readonly resets = false;
   readonly #factory: InstanceFactory<T>;
   readonly #maxRequests: number;
   readonly #idleTimeoutMs: number;

@@ -30,6 +30,8 @@ export interface BoundInstance {
    * back, or returns false when the instance is in no state to be reused.
    */
   snapshot?(): () => boolean;
+  /** Resolves once no async call of the instance runs (WASI 0.3); see GuestInstance.whenIdle. */
+  whenIdle?(): Promise<void>;
 }
 
 export interface BoundComponent {

@@ -28,6 +28,7 @@ export const skiffBinder: Binder = async (bytes, { cacheDir, compile }) => {
       });
       return {
         exports: linked.exports,
+        whenIdle: () => linked.state.whenIdle(),
         snapshot: () => {
           const handles = linked.state.snapshot();
           return () => {

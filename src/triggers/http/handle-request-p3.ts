@@ -17,6 +17,21 @@ import { type RequestContext, requestParts } from './handle-request.ts';
 import type { HttpInstance } from './http-instance.ts';
 import { ResponseWriter } from './response-writer.ts';
 
+/** How long a `fresh` instance may go on after its response before it is discarded rather than reset. */
+const IDLE_WAIT_MS = 1000;
+
+async function idleWithin(instance: HttpInstance, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([instance.whenIdle().then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function handleRequestP3(
   ctx: RequestContext,
   req: IncomingMessage,
@@ -64,6 +79,10 @@ export async function handleRequestP3(
       writer.accept(out);
       return sendGuestBody(sent, body);
     });
+    // A guest goes on briefly after its body ends (to EXIT); a `fresh` instance is reset only
+    // once it is idle, and one still busy after a while is discarded instead. A reused one serves
+    // others meanwhile, so it is not waited for.
+    if (reusable && ctx.pool.resets) reusable = await idleWithin(lease.instance, IDLE_WAIT_MS);
   } catch (e) {
     if (e instanceof DeadlineExceeded) {
       if (e.whileRunning)

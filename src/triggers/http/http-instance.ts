@@ -13,6 +13,8 @@ export interface HttpInstance extends PooledInstance {
   handle(request: IncomingRequest, responseOut: ResponseOutparam): Promise<void>;
   /** `wasi:http/handler@0.3.x#handle`, when the component speaks WASI 0.3. */
   handleP3?(request: Request): Promise<unknown>;
+  /** Resolves once the guest's async calls are all over (see GuestInstance.whenIdle). */
+  whenIdle(): Promise<void>;
   deadline: GuestDeadline;
 }
 
@@ -43,6 +45,7 @@ export function httpInstanceFactory(
       return {
         handle: (request, responseOut) => handler.handle(request, responseOut),
         ...(p3 ? { handleP3: (request: Request) => handler.handle(request) } : {}),
+        whenIdle: () => guest.whenIdle(),
         deadline: guest.deadline,
         dispose: () => {
           host.dispose();

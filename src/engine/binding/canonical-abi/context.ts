@@ -51,6 +51,12 @@ export class ComponentInstanceState {
     return this.tasks.size;
   }
 
+  /** Resolves once every async call has reached EXIT (or the instance was poisoned). */
+  async whenIdle(): Promise<void> {
+    while (this.tasks.size > 0 && this.poisoned === undefined)
+      await Promise.race([...this.tasks].map((t) => t.done));
+  }
+
   snapshot(): InstanceStateSnapshot {
     return { handles: this.handles.snapshot(), mayEnter: this.mayEnter, mayLeave: this.mayLeave };
   }

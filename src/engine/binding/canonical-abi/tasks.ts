@@ -54,6 +54,8 @@ export class Task {
   readonly name: string;
   returned = false;
   readonly value: Promise<unknown>;
+  /** Settles when the call has reached EXIT or failed (after its value, possibly long after). */
+  done: Promise<void> = Promise.resolve();
   #resolve!: (value: unknown) => void;
   #reject!: (error: unknown) => void;
 
@@ -148,7 +150,7 @@ export function driveTask(
     if (!task.returned) trap('task-not-returned', task.name);
     if (task.scope.numBorrows !== 0) trap('borrow-outlived-call', `returning from ${task.name}`);
   };
-  loop()
+  task.done = loop()
     .catch((error: unknown) => poison(inst, error))
     .finally(() => inst.tasks.delete(task));
   return task.value;

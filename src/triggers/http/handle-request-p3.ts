@@ -17,6 +17,9 @@ import { type RequestContext, requestParts } from './handle-request.ts';
 import type { HttpInstance } from './http-instance.ts';
 import { ResponseWriter } from './response-writer.ts';
 
+/** How long a 0.3 response's head waits for its first body bytes before it goes out alone. */
+const HEAD_DELAY_MS = 2;
+
 /** How long a `fresh` instance may go on after its response before it is discarded rather than reset. */
 const IDLE_WAIT_MS = 1000;
 
@@ -76,7 +79,7 @@ export async function handleRequestP3(
         return true;
       }
       const body = out.body();
-      writer.accept(out);
+      writer.accept(out, HEAD_DELAY_MS);
       return sendGuestBody(sent, body);
     });
     // A guest goes on briefly after its body ends (to EXIT); a `fresh` instance is reset only

@@ -11,14 +11,13 @@
  * test fails instead.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { WASMTIME_BIN } from '../support/install-wasmtime.ts';
 import { type ParsedResponse, parseResponses, rawExchange } from '../support/raw-http.ts';
 import { REPO, startSkiffUp } from '../support/skiff-process.ts';
+import { startWasmtimeServe, wasmtimeVersion } from '../support/wasmtime-serve.ts';
 
 const HELLO = 'fixtures/rust/spin-p3-hello/spin-p3-hello.wasm';
 const P3_HTTP = 'fixtures/rust/p3-http/p3-http.wasm';
@@ -28,12 +27,10 @@ const P3_HTTP = 'fixtures/rust/p3-http/p3-http.wasm';
  */
 const WASMTIME_FLAGS = ['-Scli', '-Sp3', '-Wcomponent-model-async'];
 
-/** The copy `npm test` installed, else one on PATH; undefined when neither runs. */
+/** Whether wasmtime runs here (`npm test` installs it); undefined when it does not. */
 const wasmtimeBin = ((): string | undefined => {
-  const bin = existsSync(WASMTIME_BIN) ? WASMTIME_BIN : 'wasmtime';
   try {
-    execFileSync(bin, ['--version'], { stdio: 'ignore' });
-    return bin;
+    return wasmtimeVersion();
   } catch {
     return undefined;
   }
@@ -54,44 +51,10 @@ interface Host {
   stop(): Promise<void>;
 }
 
-async function startWasmtime(bin: string, component: string): Promise<Host> {
-  const child: ChildProcess = spawn(bin, ['serve', ...WASMTIME_FLAGS, '--addr', '127.0.0.1:0', component], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`wasmtime serve did not start:\n${output}`)), 60_000);
-    const onData = (d: Buffer) => {
-      output += d;
-      const match = /Serving HTTP on (http:\/\/[\d.]+:\d+)\//.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1] as string);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`wasmtime serve exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    name: 'wasmtime',
-    url,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+async function startWasmtime(component: string): Promise<Host> {
+  // `-Scli` comes with startWasmtimeServe.
+  const served = await startWasmtimeServe(join(REPO, component), WASMTIME_FLAGS.slice(1));
+  return { name: 'wasmtime', url: served.url, output: served.stderr, stop: served.stop };
 }
 
 /** `skiff up --component …` and, when it is installed, `wasmtime serve …`, for one describe block. */
@@ -109,7 +72,7 @@ function serve(component: string): () => Host[] {
           },
         }),
       ),
-      ...(wasmtimeBin ? [startWasmtime(wasmtimeBin, component)] : []),
+      ...(wasmtimeBin ? [startWasmtime(component)] : []),
     ]);
     for (const result of started) if (result.status === 'fulfilled') hosts.push(result.value);
     const failed = started.find((result) => result.status === 'rejected');

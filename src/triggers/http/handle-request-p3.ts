@@ -7,13 +7,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ComponentError } from '../../engine/binding/canonical-abi/trap.ts';
-import type { Lease } from '../../engine/instance-pool.ts';
-import { DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
-import { guestBacktrace } from '../../engine/trap.ts';
+import { withDeadline } from '../../engine/interrupt/with-deadline.ts';
 import { type ErrorCode, OutgoingResponse } from '../../wasi/http/messages.ts';
 import { sendGuestBody } from '../../wasi/p3/http-body.ts';
 import { Request, type Response, receivedBody, type SentBody } from '../../wasi/p3/http-types.ts';
-import { type RequestContext, requestParts } from './handle-request.ts';
+import { acquire, failRequest, type RequestContext, requestParts } from './handle-request.ts';
 import type { HttpInstance } from './http-instance.ts';
 import { ResponseWriter } from './response-writer.ts';
 
@@ -45,14 +43,8 @@ export async function handleRequestP3(
   const writer = new ResponseWriter(res, req.method ?? 'GET', (problem) =>
     log.error(`${where()}: ${problem}`),
   );
-  let lease: Lease<HttpInstance>;
-  try {
-    lease = await ctx.pool.acquire();
-  } catch (e) {
-    log.trap(spec.id, ctx.id, `instantiating for ${req.method} ${req.url}`, e);
-    writer.fail(500, 'Internal Server Error: the component could not be instantiated (see the server log)');
-    return;
-  }
+  const lease = await acquire(ctx, req, writer);
+  if (!lease) return;
   let reusable = false;
   try {
     const parts = requestParts(req, ctx.target, ctx.match, ctx.maxBodyBytes);
@@ -87,15 +79,7 @@ export async function handleRequestP3(
     // others meanwhile, so it is not waited for.
     if (reusable && ctx.pool.resets) reusable = await idleWithin(lease.instance, IDLE_WAIT_MS);
   } catch (e) {
-    if (e instanceof DeadlineExceeded) {
-      if (e.whileRunning)
-        log.error(`${where()} ${e.message}; stopped while running:\n${guestBacktrace(e.cause, '  ')}`);
-      else log.error(`${where()} ${e.message}; stopped while waiting on I/O`);
-      writer.fail(504, `Gateway Timeout: the component ${e.message}`, { connection: 'close' });
-    } else {
-      log.trap(spec.id, ctx.id, `${req.method} ${req.url}`, e);
-      writer.fail(500, 'Internal Server Error: the component failed (see the server log)');
-    }
+    failRequest(ctx, req, writer, where, e);
   } finally {
     lease.release({ reusable });
   }

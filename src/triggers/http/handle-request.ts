@@ -102,6 +102,41 @@ function guestRequest(
   return new IncomingRequest({ ...parts, body: new IncomingBody(parts.body, parts.trailers) });
 }
 
+/** An instance for the request, or undefined (and a 500 sent) when none could be made. */
+export async function acquire(
+  ctx: RequestContext,
+  req: IncomingMessage,
+  writer: ResponseWriter,
+): Promise<Lease<HttpInstance> | undefined> {
+  try {
+    return await ctx.pool.acquire();
+  } catch (e) {
+    ctx.log.trap(ctx.spec.id, ctx.id, `instantiating for ${req.method} ${req.url}`, e);
+    writer.fail(500, 'Internal Server Error: the component could not be instantiated (see the server log)');
+    return undefined;
+  }
+}
+
+/** A guest call that failed: 504 past its deadline (the connection closes), else 500; logged either way. */
+export function failRequest(
+  ctx: RequestContext,
+  req: IncomingMessage,
+  writer: ResponseWriter,
+  where: () => string,
+  e: unknown,
+): void {
+  if (e instanceof DeadlineExceeded) {
+    if (e.whileRunning)
+      ctx.log.error(`${where()} ${e.message}; stopped while running:\n${guestBacktrace(e.cause, '  ')}`);
+    else ctx.log.error(`${where()} ${e.message}; stopped while waiting on I/O`);
+    // The connection closes: the request body may still be arriving for a guest that is gone.
+    writer.fail(504, `Gateway Timeout: the component ${e.message}`, { connection: 'close' });
+  } else {
+    ctx.log.trap(ctx.spec.id, ctx.id, `${req.method} ${req.url}`, e);
+    writer.fail(500, 'Internal Server Error: the component failed (see the server log)');
+  }
+}
+
 export async function handleRequest(
   ctx: RequestContext,
   req: IncomingMessage,
@@ -118,14 +153,8 @@ export async function handleRequest(
     delivered = result;
     if (result.tag === 'ok') writer.accept(result.val);
   });
-  let lease: Lease<HttpInstance>;
-  try {
-    lease = await ctx.pool.acquire();
-  } catch (e) {
-    log.trap(spec.id, ctx.id, `instantiating for ${req.method} ${req.url}`, e);
-    writer.fail(500, 'Internal Server Error: the component could not be instantiated (see the server log)');
-    return;
-  }
+  const lease = await acquire(ctx, req, writer);
+  if (!lease) return;
   // Only an instance that answered cleanly goes back to a reuse pool.
   let reusable = false;
   try {
@@ -148,16 +177,7 @@ export async function handleRequest(
       reusable = delivered.val.outgoingBody.state === 'finished';
     }
   } catch (e) {
-    if (e instanceof DeadlineExceeded) {
-      if (e.whileRunning)
-        log.error(`${where()} ${e.message}; stopped while running:\n${guestBacktrace(e.cause, '  ')}`);
-      else log.error(`${where()} ${e.message}; stopped while waiting on I/O`);
-      // The connection closes: the request body may still be arriving for a guest that is gone.
-      writer.fail(504, `Gateway Timeout: the component ${e.message}`, { connection: 'close' });
-    } else {
-      log.trap(spec.id, ctx.id, `${req.method} ${req.url}`, e);
-      writer.fail(500, 'Internal Server Error: the component failed (see the server log)');
-    }
+    failRequest(ctx, req, writer, where, e);
   } finally {
     lease.release({ reusable });
   }

@@ -40,6 +40,20 @@ export interface ByteSink {
   close?(): void;
 }
 
+/** Writes all of `bytes` as the sink has room, waiting when it has none (host-side pumps). */
+export async function writeAll(sink: ByteSink, bytes: Uint8Array): Promise<void> {
+  let rest = bytes;
+  while (rest.length > 0) {
+    let room = sink.capacity();
+    while (room === 0) {
+      await sink.whenWritable();
+      room = sink.capacity();
+    }
+    sink.write(rest.subarray(0, room));
+    rest = rest.subarray(room);
+  }
+}
+
 const closed = (): ResultError<StreamError> => new ResultError<StreamError>({ tag: 'closed' });
 const failed = (e: unknown): ResultError<StreamError> => {
   const message = e instanceof Error ? e.message : String(e);

@@ -7,22 +7,8 @@ import type { OutgoingBody } from '../http/bodies.ts';
 import { OutgoingBody as Body } from '../http/bodies.ts';
 import type { Fields } from '../http/fields.ts';
 import type { ErrorCode } from '../http/messages.ts';
-import type { ByteSink } from '../io/streams.ts';
+import { writeAll } from '../io/streams.ts';
 import type { SentBody } from './http-types.ts';
-
-/** Writes `bytes` as the sink has room, waiting when it has none. */
-export async function writeAll(sink: ByteSink, bytes: Uint8Array): Promise<void> {
-  let rest = bytes;
-  while (rest.length > 0) {
-    let room = sink.capacity();
-    while (room === 0) {
-      await sink.whenWritable();
-      room = sink.capacity();
-    }
-    sink.write(rest.subarray(0, room));
-    rest = rest.subarray(room);
-  }
-}
 
 /** The error code a failure carries (a StreamFailure's, a ResultError's payload), else internal-error. */
 export function errorCodeOf(e: unknown): ErrorCode {

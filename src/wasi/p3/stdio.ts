@@ -5,24 +5,13 @@
  * The sinks and sources are the same ones 0.2's stdio uses, so both versions interleave in order.
  */
 import { HostFuture, HostStream, type StreamReader } from '../../engine/binding/canonical-abi/streams.ts';
-import type { ByteSink, ByteSource } from '../io/streams.ts';
+import { type ByteSink, type ByteSource, writeAll } from '../io/streams.ts';
 
 type Outcome = { tag: 'ok' } | { tag: 'err'; val: 'io' | 'illegal-byte-sequence' | 'pipe' };
 
 async function pump(data: StreamReader, sink: ByteSink): Promise<Outcome> {
   try {
-    for await (const chunk of data) {
-      let bytes = chunk as Uint8Array;
-      while (bytes.length > 0) {
-        let room = sink.capacity();
-        while (room === 0) {
-          await sink.whenWritable();
-          room = sink.capacity();
-        }
-        sink.write(bytes.subarray(0, room));
-        bytes = bytes.subarray(room);
-      }
-    }
+    for await (const chunk of data) await writeAll(sink, chunk as Uint8Array);
     await sink.flush?.();
     return { tag: 'ok' };
   } catch {

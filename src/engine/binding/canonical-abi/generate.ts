@@ -10,7 +10,7 @@ import type { StringEncoding } from './context.ts';
 import { liftFlat, liftVariant, load, SlotReader } from './emit-lift.ts';
 import { lowerFlat, lowerFlatVariant, store } from './emit-lower.ts';
 import { addr, Emitter } from './emitter.ts';
-import { flattenFunction } from './flatten.ts';
+import { type CoreSignature, flattenFunction } from './flatten.ts';
 import { alignment, elemSize, InvalidValueTypeError, tupleLayout, variantLayout } from './layout.ts';
 import { RUNTIME_NAMES } from './runtime.ts';
 import { collectResources, contains, functionKey, isBorrow, usesMemory } from './type-walk.ts';
@@ -125,16 +125,7 @@ export function generateLowerImport(ft: FunctionType, plan: LowerImportPlan): Ge
 
   e.line(`if (!inst.mayLeave) trap("may-leave", ${JSON.stringify(`calling ${plan.name ?? 'an import'}`)});`);
   if (lendsBorrows) e.line('const mark = H.lendMark();');
-  let args: string[];
-  if (sig.paramsInMemory) {
-    const layout = tupleLayout(paramTypes);
-    e.line('const pp = a0 >>> 0;');
-    e.line(`checkPointer(m, pp, ${layout.size}, ${layout.align}, "the parameters");`);
-    args = paramTypes.map((t, i) => e.bind(load(e, t, addr('pp', layout.offsets[i] as number))));
-  } else {
-    const reader = new SlotReader(coreParams.slice(0, sig.flatParams.length), sig.flatParams);
-    args = paramTypes.map((t) => e.bind(liftFlat(e, t, reader)));
-  }
+  const args = liftParams(e, sig, paramTypes, coreParams);
 
   const call = `${awaitPrefix}${hostCall(plan.call ?? { kind: 'function' }, args)}`;
   const result = ft.result;
@@ -200,16 +191,7 @@ function generateAsyncLowerImport(ft: FunctionType, plan: LowerImportPlan): Gene
 
   e.line(`if (!inst.mayLeave) trap("may-leave", ${JSON.stringify(`calling ${plan.name ?? 'an import'}`)});`);
   if (lendsBorrows) e.line('const mark = H.lendMark();');
-  let args: string[];
-  if (sig.paramsInMemory) {
-    const layout = tupleLayout(paramTypes);
-    e.line('const pp = a0 >>> 0;');
-    e.line(`checkPointer(m, pp, ${layout.size}, ${layout.align}, "the parameters");`);
-    args = paramTypes.map((t, i) => e.bind(load(e, t, addr('pp', layout.offsets[i] as number))));
-  } else {
-    const reader = new SlotReader(coreParams.slice(0, sig.flatParams.length), sig.flatParams);
-    args = paramTypes.map((t) => e.bind(liftFlat(e, t, reader)));
-  }
+  const args = liftParams(e, sig, paramTypes, coreParams);
   const result = ft.result;
   if (result !== undefined) {
     e.line(`const rp = ${coreParams[coreParams.length - 1]} >>> 0;`);
@@ -248,6 +230,18 @@ function generateAsyncLowerImport(ft: FunctionType, plan: LowerImportPlan): Gene
     needsMemory: sig.paramsInMemory || result !== undefined || allTypes.some((t) => contains(t, usesMemory)),
     needsRealloc: result !== undefined && contains(result, usesMemory),
   };
+}
+
+/** A lowered import's arguments as JS values: from the core parameters, or the tuple `a0` points at. */
+function liftParams(e: Emitter, sig: CoreSignature, paramTypes: ValueType[], coreParams: string[]): string[] {
+  if (sig.paramsInMemory) {
+    const layout = tupleLayout(paramTypes);
+    e.line('const pp = a0 >>> 0;');
+    e.line(`checkPointer(m, pp, ${layout.size}, ${layout.align}, "the parameters");`);
+    return paramTypes.map((t, i) => e.bind(load(e, t, addr('pp', layout.offsets[i] as number))));
+  }
+  const reader = new SlotReader(coreParams.slice(0, sig.flatParams.length), sig.flatParams);
+  return paramTypes.map((t) => e.bind(liftFlat(e, t, reader)));
 }
 
 function storeResultParts(

@@ -232,6 +232,25 @@ function generateAsyncLowerImport(ft: FunctionType, plan: LowerImportPlan): Gene
   };
 }
 
+/**
+ * A lifted export's arguments into the core parameters `arg0…`: flat, or through `realloc` into a
+ * tuple `arg0` points at.
+ */
+function lowerArgs(e: Emitter, sig: CoreSignature, paramTypes: ValueType[], params: string[]): void {
+  if (sig.paramsInMemory) {
+    const layout = tupleLayout(paramTypes);
+    e.line(`arg0 = allocate(cx, ${layout.align}, ${layout.size});`);
+    paramTypes.forEach((t, i) => {
+      store(e, t, params[i] as string, addr('arg0', layout.offsets[i] as number));
+    });
+    return;
+  }
+  const flat = paramTypes.flatMap((t, i) => lowerFlat(e, t, params[i] as string));
+  flat.forEach((x, i) => {
+    e.line(`arg${i} = ${x};`);
+  });
+}
+
 /** A lowered import's arguments as JS values: from the core parameters, or the tuple `a0` points at. */
 function liftParams(e: Emitter, sig: CoreSignature, paramTypes: ValueType[], coreParams: string[]): string[] {
   if (sig.paramsInMemory) {
@@ -283,18 +302,7 @@ export function generateLiftExport(ft: FunctionType, plan: LiftExportPlan): Gene
   if (args.length > 0) {
     e.line(`let ${args.join(', ')};`);
     e.open('try {');
-    if (sig.paramsInMemory) {
-      const layout = tupleLayout(paramTypes);
-      e.line(`arg0 = allocate(cx, ${layout.align}, ${layout.size});`);
-      paramTypes.forEach((t, i) => {
-        store(e, t, params[i] as string, addr('arg0', layout.offsets[i] as number));
-      });
-    } else {
-      const flat = paramTypes.flatMap((t, i) => lowerFlat(e, t, params[i] as string));
-      flat.forEach((x, i) => {
-        e.line(`arg${i} = ${x};`);
-      });
-    }
+    lowerArgs(e, sig, paramTypes, params);
     e.reopen('} catch (error) {');
     e.line('abandonCall(inst, error);');
     e.close();
@@ -389,18 +397,7 @@ function generateAsyncLiftExport(ft: FunctionType, plan: LiftExportPlan): Genera
   const args = sig.params.map((_, i) => `arg${i}`);
   if (args.length > 0) {
     e.line(`let ${args.join(', ')};`);
-    if (sig.paramsInMemory) {
-      const layout = tupleLayout(paramTypes);
-      e.line(`arg0 = allocate(cx, ${layout.align}, ${layout.size});`);
-      paramTypes.forEach((t, i) => {
-        store(e, t, params[i] as string, addr('arg0', layout.offsets[i] as number));
-      });
-    } else {
-      const flat = paramTypes.flatMap((t, i) => lowerFlat(e, t, params[i] as string));
-      flat.forEach((x, i) => {
-        e.line(`arg${i} = ${x};`);
-      });
-    }
+    lowerArgs(e, sig, paramTypes, params);
   }
   e.line(`return callee(${args.join(', ')});`);
   e.close('};');

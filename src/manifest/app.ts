@@ -39,6 +39,11 @@ export interface ComponentSpec {
   lifecycle?: LifecycleSpec | undefined;
   /** What the manifest asks for this component; the host's flags override, defaults fill the rest. */
   limits?: ComponentLimits | undefined;
+  /**
+   * WASI 0.3 HTTP middleware in front of this component, outermost first: ids of components that
+   * import and export `wasi:http/handler`, each calling the next, the last calling this one.
+   */
+  middleware?: string[] | undefined;
   where: SourceLocation | undefined;
 }
 

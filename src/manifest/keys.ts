@@ -19,6 +19,7 @@ export const MANIFEST_KEYS = {
     'timeout',
     'max_memory',
     'max_concurrent',
+    'middleware',
   ],
   build: ['command', 'workdir', 'watch'],
   lifecycle: ['mode', 'max_requests', 'idle_timeout', 'prewarm'],

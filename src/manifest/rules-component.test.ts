@@ -257,3 +257,44 @@ describe('[component.X.build]', () => {
     },
   ]);
 });
+
+describe('middleware', () => {
+  const mw = (id: string, ...lines: string[]) => [`[component.${id}]`, 'source = "app.wasm"', ...lines];
+  itReportsEach(app, [
+    {
+      name: 'an undeclared middleware',
+      toml: withExtra('middleware = ["auth"]'),
+      line: 9,
+      message: 'lists middleware "auth", which is not declared',
+    },
+    {
+      name: 'itself',
+      toml: withExtra('middleware = ["api"]'),
+      line: 9,
+      message: 'lists itself as its middleware',
+    },
+    {
+      name: 'twice',
+      toml: withExtra('middleware = ["auth", "auth"]', ...mw('auth')),
+      line: 9,
+      message: 'lists middleware "auth" twice',
+    },
+    {
+      name: 'a middleware with middleware of its own',
+      toml: withExtra('middleware = ["auth"]', ...mw('auth', 'middleware = ["log"]'), ...mw('log')),
+      line: 9,
+      message: 'middleware = ["log","auth"]',
+    },
+    {
+      name: 'not a list of strings',
+      toml: withExtra('middleware = "auth"'),
+      line: 9,
+      message: 'must be an array of strings',
+    },
+  ]);
+
+  it('accepts a chain of declared components, outermost first', async () => {
+    const text = withExtra('middleware = ["auth", "log"]', ...mw('auth'), ...mw('log'));
+    assert.deepEqual(await problemsOf(app.dir, text), []);
+  });
+});

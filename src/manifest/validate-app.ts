@@ -18,8 +18,39 @@ export function validateManifest(checker: ManifestChecker, root: Table): AppCont
   checker.checkKeys(root, [], 'the top level', MANIFEST_KEYS.topLevel, NOT_YET_SUPPORTED_KEYS.topLevel);
   const application = validateApplication(checker, root);
   const components = validateComponents(checker, root);
+  validateMiddleware(checker, components);
   const httpRoutes = validateTriggers(checker, root, [...components.keys()]);
   return { ...application, components, httpRoutes };
+}
+
+/**
+ * Every middleware a component lists is a declared component, listed once, neither the component
+ * itself nor one with middleware of its own (a chain is written out whole where it is used).
+ */
+function validateMiddleware(checker: ManifestChecker, components: AppContents['components']): void {
+  for (const [id, spec] of components) {
+    const chain = spec.middleware ?? [];
+    chain.forEach((name, index) => {
+      const where = ['component', id, 'middleware', index];
+      const other = components.get(name);
+      if (!other)
+        checker.report(
+          where,
+          `component "${id}" lists middleware "${name}", which is not declared`,
+          `declare it with [component.${name}] and a source`,
+        );
+      else if (name === id)
+        checker.report(where, `component "${id}" lists itself as its middleware`, 'remove it from the list');
+      else if (chain.indexOf(name) !== index)
+        checker.report(where, `component "${id}" lists middleware "${name}" twice`, 'list it once');
+      else if (other.middleware?.length)
+        checker.report(
+          where,
+          `middleware "${name}" has middleware of its own (${other.middleware.join(', ')})`,
+          `list the whole chain on "${id}": middleware = ${JSON.stringify([...other.middleware, name])}`,
+        );
+    });
+  }
 }
 
 /** False when the rest of the file should not be checked (a Spin manifest, or another version). */

@@ -57,6 +57,13 @@ function validateComponent(
   const build = validateBuild(checker, component, componentPath, spot);
   const lifecycle = validateLifecycle(checker, component, componentPath, spot);
   const limits = validateLimits(checker, component, componentPath, spot);
+  const middleware = checker.stringArray(
+    component,
+    'middleware',
+    componentPath,
+    spot,
+    'middleware = ["auth"]',
+  );
   return {
     id,
     source: validateSource(
@@ -78,6 +85,7 @@ function validateComponent(
     // Absent rather than undefined when not written: the runtime applies its default.
     ...(lifecycle && { lifecycle }),
     ...(limits && { limits }),
+    ...(middleware.length > 0 && { middleware }),
     where: { file: checker.file, line: checker.lineOf(componentPath) },
   };
 }

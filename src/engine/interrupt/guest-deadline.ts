@@ -85,3 +85,49 @@ export class GuestDeadline {
     else free();
   }
 }
+
+/** What `withDeadline` needs of a deadline: one instance's, or a group's. */
+export type Deadline = Pick<GuestDeadline, 'arm' | 'disarm' | 'interrupt' | 'expired' | 'abandon'>;
+
+/**
+ * The deadline of instances that serve one request together (HTTP middleware and the handler
+ * behind it): each is armed and tripped with the others, so none of them outlives the request.
+ */
+export class DeadlineGroup implements Deadline {
+  readonly #members: readonly Deadline[];
+  readonly #tokens = new Map<number, number[]>();
+  #lastToken = 0;
+
+  constructor(members: readonly Deadline[]) {
+    this.#members = members;
+  }
+
+  arm(ms: number): number {
+    const token = ++this.#lastToken;
+    this.#tokens.set(
+      token,
+      this.#members.map((m) => m.arm(ms)),
+    );
+    return token;
+  }
+
+  disarm(token?: number): void {
+    const tokens = token === undefined ? undefined : this.#tokens.get(token);
+    if (token !== undefined) this.#tokens.delete(token);
+    this.#members.forEach((m, i) => {
+      m.disarm(tokens?.[i]);
+    });
+  }
+
+  interrupt(): void {
+    for (const m of this.#members) m.interrupt();
+  }
+
+  get expired(): boolean {
+    return this.#members.some((m) => m.expired);
+  }
+
+  abandon(call: Promise<unknown>): void {
+    for (const m of this.#members) m.abandon(call);
+  }
+}

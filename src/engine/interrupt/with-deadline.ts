@@ -6,7 +6,7 @@
  * its waits). Either way the caller gets a DeadlineExceeded, at most a watchdog tick late.
  */
 import { formatDuration } from '../../manifest/duration.ts';
-import type { GuestDeadline } from './guest-deadline.ts';
+import type { Deadline } from './guest-deadline.ts';
 
 export class DeadlineExceeded extends Error {
   override name = 'DeadlineExceeded';
@@ -24,7 +24,7 @@ const EXPIRED = Symbol('expired');
 
 /** `call` must make the guest call only once invoked (the deadline is armed just before). */
 export async function withDeadline<T>(
-  deadline: GuestDeadline,
+  deadline: Deadline,
   timeoutMs: number | undefined,
   call: () => Promise<T>,
 ): Promise<T> {

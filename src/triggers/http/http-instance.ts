@@ -1,7 +1,7 @@
 /** Makes HTTP-handler instances of one component: its grants, its log prefix, its exported handler. */
 import type { Component } from '../../engine/component.ts';
-import type { InstanceFactory, PooledInstance } from '../../engine/instance-pool.ts';
-import type { GuestDeadline } from '../../engine/interrupt/guest-deadline.ts';
+import type { PooledInstance } from '../../engine/instance-pool.ts';
+import type { Deadline } from '../../engine/interrupt/guest-deadline.ts';
 import type { IncomingRequest, ResponseOutparam } from '../../wasi/http/messages.ts';
 import { type ComponentGrants, instanceImports } from '../../wasi/imports.ts';
 import { emptySource, lineSink } from '../../wasi/io/node-streams.ts';
@@ -15,21 +15,25 @@ export interface HttpInstance extends PooledInstance {
   handleP3?(request: Request): Promise<unknown>;
   /** Resolves once the guest's async calls are all over (see GuestInstance.whenIdle). */
   whenIdle(): Promise<void>;
-  deadline: GuestDeadline;
+  deadline: Deadline;
 }
 
 /** The export is WASI 0.3's handler rather than 0.2's incoming-handler. */
 export const isHandlerP3 = (exportName: string): boolean => exportName.startsWith('wasi:http/handler@0.3');
 
+/**
+ * Makes instances of one component. `behind`, for a middleware: the instance its imported
+ * `wasi:http/handler` calls (the next middleware, or the app's handler).
+ */
 export function httpInstanceFactory(
   componentId: string,
   component: Component,
   exportName: string,
   grants: ComponentGrants,
   log: HostLog,
-): InstanceFactory<HttpInstance> {
+): (behind?: HttpInstance) => Promise<HttpInstance> {
   const guestLog = (line: string) => log.guest(componentId, line);
-  return async () => {
+  return async (behind) => {
     const host = instanceImports(grants, {
       componentId,
       args: [],
@@ -39,7 +43,7 @@ export function httpInstanceFactory(
       log: (message) => log.warn(`[${componentId}] ${message}`),
     });
     try {
-      const guest = await component.instantiate(host.imports);
+      const guest = await component.instantiate(behind ? withHandler(host.imports, behind) : host.imports);
       const handler = guest.exports[exportName];
       const p3 = isHandlerP3(exportName);
       return {
@@ -61,4 +65,14 @@ export function httpInstanceFactory(
       throw e;
     }
   };
+}
+
+/** The host's imports, with `wasi:http/handler@0.3` answered by the instance behind a middleware. */
+function withHandler(imports: Record<string, object>, behind: HttpInstance): Record<string, object> {
+  const handler = {
+    handle: (request: Request) => (behind.handleP3 as NonNullable<HttpInstance['handleP3']>)(request),
+  };
+  return new Proxy(imports, {
+    get: (target, key) => (key === 'wasi:http/handler@0.3' ? handler : Reflect.get(target, key)),
+  });
 }

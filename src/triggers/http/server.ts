@@ -18,6 +18,7 @@ import { handleRequest } from './handle-request.ts';
 import { handleRequestP3 } from './handle-request-p3.ts';
 import { type HttpInstance, httpInstanceFactory, isHandlerP3 } from './http-instance.ts';
 import type { HostLog } from './log.ts';
+import { chainFactory, checkMiddleware, type Layer } from './middleware.ts';
 import { requestTarget } from './request-target.ts';
 import { HEALTH_ROUTE } from './route-pattern.ts';
 import { RouteTable } from './router.ts';
@@ -99,15 +100,39 @@ interface ServedComponent {
 /** Requests one WASI 0.3 instance serves at once (Spin 4's default). */
 const P3_CONCURRENCY = 16;
 
-async function serveComponent(spec: ComponentSpec, options: HttpServerOptions): Promise<ServedComponent> {
+async function serveComponent(
+  spec: ComponentSpec,
+  components: App['components'],
+  options: HttpServerOptions,
+): Promise<ServedComponent> {
   const { id } = spec;
-  const component = await Component.load(spec.source, {
-    cacheDir: options.cacheDir,
-    maxMemoryBytes: options.maxMemoryBytes ?? spec.limits?.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
-    binder: options.binder,
-  });
-  const exportName = component.requireEntry('http');
-  const factory = httpInstanceFactory(id, component, exportName, prepareGrants(id, spec), options.log);
+  const load = async (of: ComponentSpec): Promise<Layer> => {
+    const component = await Component.load(of.source, {
+      cacheDir: options.cacheDir,
+      maxMemoryBytes: options.maxMemoryBytes ?? of.limits?.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
+      binder: options.binder,
+    });
+    return { id: of.id, component, exportName: component.requireEntry('http') };
+  };
+  const app = await load(spec);
+  const { component, exportName } = app;
+  // The manifest check made sure every middleware id is a declared component.
+  const middleware = await Promise.all(
+    (spec.middleware ?? []).map((mw) => load(components.get(mw) as ComponentSpec)),
+  );
+  checkMiddleware(app, middleware);
+  const instancesOf = (layer: Layer) =>
+    httpInstanceFactory(
+      layer.id,
+      layer.component,
+      layer.exportName,
+      prepareGrants(layer.id, components.get(layer.id) ?? spec),
+      options.log,
+    );
+  const factory = chainFactory(
+    instancesOf(app),
+    middleware.map((layer) => instancesOf(layer)),
+  );
   const p3 = isHandlerP3(exportName);
   // WASI 0.3 handlers run requests as async tasks: reused, several at once, as Spin 4 does.
   let lifecycle = options.lifecycle ?? spec.lifecycle ?? (p3 ? DEFAULT_REUSE : DEFAULT_FRESH);
@@ -141,7 +166,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     if (served.has(id)) continue;
     const spec = app.components.get(id);
     if (!spec) throw new Error(`route refers to unknown component "${id}"`);
-    served.set(id, await serveComponent(spec, options));
+    served.set(id, await serveComponent(spec, app.components, options));
   }
 
   let nextRequestId = 1;

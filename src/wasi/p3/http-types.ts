@@ -6,10 +6,11 @@
  * builds hands the host the guest's stream, which the HTTP trigger sends (handle-request-p3.ts).
  */
 import {
-  type FutureReader,
+  FutureReader,
   HostFuture,
   HostStream,
-  type StreamReader,
+  type ReadableStreamSource,
+  StreamReader,
 } from '../../engine/binding/canonical-abi/streams.ts';
 import { Fields } from '../http/fields.ts';
 import { type ErrorCode, type Method, methodFromString, type Scheme } from '../http/messages.ts';
@@ -24,7 +25,7 @@ export type Transmission = { tag: 'ok' } | { tag: 'err'; val: ErrorCode };
 
 /** A body as the guest reads it: the bytes, then the trailers. */
 export interface BodyParts {
-  contents: HostStream;
+  contents: ReadableStreamSource;
   trailers: HostFuture;
 }
 
@@ -107,6 +108,32 @@ export class RequestOptions {
     copy.#betweenBytes = this.#betweenBytes;
     return copy;
   }
+}
+
+/**
+ * A body one guest wrote, for another to read (a middleware and the handler behind it): the same
+ * readable end, unread, and the trailers passed on. The writer hears `ok` once they were.
+ */
+function bodyFromSent(sent: SentBody): BodyParts {
+  const contents = sent.contents?.source ?? new HostStream(async () => undefined);
+  const trailers = sent.trailers.read().then((t): TrailersResult => {
+    if ('dropped' in t) {
+      sent.done({ tag: 'err', val: { tag: 'HTTP-response-incomplete' } });
+      return { tag: 'err', val: { tag: 'HTTP-response-incomplete' } };
+    }
+    sent.done({ tag: 'ok' });
+    return t.value as TrailersResult;
+  });
+  return { contents, trailers: new HostFuture(trailers) };
+}
+
+/** A received body a guest passes on unread (a proxy returning the response it got), to send as is. */
+function sentFromReceived(parts: BodyParts): SentBody {
+  return {
+    contents: new StreamReader(parts.contents),
+    trailers: new FutureReader(parts.trailers),
+    done: () => {},
+  };
 }
 
 /** A body a guest wrote, as the host reads it: its stream (none: empty) and its trailers. */
@@ -208,15 +235,21 @@ export class Request {
   }
 
   /** The body, once: a received request's client bytes, or what a guest-built request carries. */
-  static consumeBody(request: Request, _done: FutureReader): [HostStream, HostFuture] {
-    const body = request.#received;
+  /** The body, once: what the client sent, or — handed on by a middleware — what another guest wrote. */
+  static consumeBody(request: Request, _done: FutureReader): [ReadableStreamSource, HostFuture] {
+    const body = request.#received ?? (request.#sent && bodyFromSent(request.#sent));
     if (!body) throw taken('request');
     request.#received = undefined;
+    request.#sent = undefined;
     return [body.contents, body.trailers];
   }
 
-  /** @internal What a guest-built request sends (for the client). */
+  /** @internal What the request sends (for the client): a guest's body, or one it passes on. */
   get sent(): SentBody | undefined {
+    if (!this.#sent && this.#received) {
+      this.#sent = sentFromReceived(this.#received);
+      this.#received = undefined;
+    }
     return this.#sent;
   }
 }
@@ -224,7 +257,7 @@ export class Request {
 export class Response {
   #status = 200;
   readonly #headers: Fields;
-  readonly #sent: SentBody | undefined;
+  #sent: SentBody | undefined;
   #received: BodyParts | undefined;
 
   private constructor(headers: Fields, sent: SentBody | undefined) {
@@ -261,15 +294,21 @@ export class Response {
     return this.#headers;
   }
 
-  static consumeBody(response: Response, _done: FutureReader): [HostStream, HostFuture] {
-    const body = response.#received;
+  /** The body, once: what the server sent, or — to a middleware — what the guest behind it wrote. */
+  static consumeBody(response: Response, _done: FutureReader): [ReadableStreamSource, HostFuture] {
+    const body = response.#received ?? (response.#sent && bodyFromSent(response.#sent));
     if (!body) throw taken('response');
     response.#received = undefined;
+    response.#sent = undefined;
     return [body.contents, body.trailers];
   }
 
-  /** @internal The guest's body, for the HTTP trigger to send. */
+  /** @internal The body to send: the guest's own, or one it passes on (a proxied response). */
   get sent(): SentBody | undefined {
+    if (!this.#sent && this.#received) {
+      this.#sent = sentFromReceived(this.#received);
+      this.#received = undefined;
+    }
     return this.#sent;
   }
 }

@@ -8,6 +8,7 @@ import type {
   FutureReader,
   HostFuture,
   HostStream,
+  ReadableStreamSource,
   StreamReader,
 } from '../../engine/binding/canonical-abi/streams.ts';
 import type {
@@ -173,11 +174,11 @@ export interface WasiHttpTypesP3 {
   Fields: { new (): FieldsP3; fromList(entries: Array<[string, Uint8Array]>): FieldsP3 };
   Request: {
     new: (headers: never, ...body: [...BodyIn, options: never]) => [object, HostFuture];
-    consumeBody(request: never, done: FutureReader): [HostStream, HostFuture];
+    consumeBody(request: never, done: FutureReader): [ReadableStreamSource, HostFuture];
   };
   Response: {
     new: (headers: never, ...body: BodyIn) => [object, HostFuture];
-    consumeBody(response: never, done: FutureReader): [HostStream, HostFuture];
+    consumeBody(response: never, done: FutureReader): [ReadableStreamSource, HostFuture];
   };
   RequestOptions: new () => object;
 }

@@ -308,6 +308,11 @@ export class StreamReader {
     this.#source = source;
   }
 
+  /** The readable end itself, to hand on to another guest unread (a middleware's body). */
+  get source(): ReadableStreamSource {
+    return this.#source;
+  }
+
   /** Up to `max` values as soon as there are some; undefined once the writer has dropped its end. */
   read(max = 65536): Promise<Values | undefined> {
     if (this.#ended) return Promise.resolve(undefined);

@@ -67,12 +67,19 @@ export const listOption = (o: ParsedOptions, name: string): string[] =>
   (o.values.get(name) as string[] | undefined) ?? [];
 
 /** Flags that grant a guest something; `up` and `run` take the same ones. */
-export const GRANT_OPTIONS = { env: 'list', dir: 'list', 'allow-outbound': 'list' } as const;
+export const GRANT_OPTIONS = {
+  env: 'list',
+  dir: 'list',
+  'allow-outbound': 'list',
+  'allow-bind': 'list',
+} as const;
 
 export interface GrantFlags {
   environment: Record<string, string>;
   files: FileMount[];
   allowedOutboundHosts: string[];
+  /** `--allow-bind tcp://127.0.0.1:*`: local addresses wasi:sockets may bind (none by default). */
+  allowedBindAddresses: string[];
 }
 
 export function grantFlags(o: ParsedOptions): GrantFlags {
@@ -80,6 +87,7 @@ export function grantFlags(o: ParsedOptions): GrantFlags {
     environment: parseEnv(listOption(o, 'env')),
     files: listOption(o, 'dir').map(parseDir),
     allowedOutboundHosts: listOption(o, 'allow-outbound'),
+    allowedBindAddresses: listOption(o, 'allow-bind'),
   };
 }
 

@@ -177,7 +177,7 @@ describe('allowed_outbound_hosts', () => {
       name: 'other scheme',
       toml: hosts('ftp://example.com'),
       line: 9,
-      message: 'scheme must be http, https or *',
+      message: 'scheme must be http, https, tcp, udp or *',
     },
     {
       name: 'wildcard inside a name',

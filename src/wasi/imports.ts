@@ -25,6 +25,7 @@ import { pollImports } from './io/poll.ts';
 import type { ByteSink, ByteSource } from './io/streams.ts';
 import { streamsImports } from './io/streams.ts';
 import { p3Imports } from './p3/imports.ts';
+import { bindAddressProblem } from './p3/sockets/grants.ts';
 import { insecureRandomImports, insecureSeedImports, randomImports } from './random.ts';
 import type * as HttpShapes from './shapes/http.ts';
 import type { WasiHost, WasiHttpTypes } from './shapes/index.ts';
@@ -34,6 +35,8 @@ export interface ComponentGrants {
   env: Record<string, string>;
   preopens: Preopen[];
   outbound: OutboundPolicy;
+  /** Local addresses wasi:sockets may bind (`tcp://127.0.0.1:*`); none unless granted. */
+  bindAddresses: string[];
 }
 
 /** A grant that cannot be honoured, e.g. a mount whose host folder does not exist. */
@@ -44,17 +47,31 @@ export class GrantError extends Error {
 /** Throws a GrantError naming the component and the mount or pattern at fault. */
 export function prepareGrants(
   componentId: string,
-  granted: { environment: Record<string, string>; files: FileMount[]; allowedOutboundHosts: string[] },
+  granted: {
+    environment: Record<string, string>;
+    files: FileMount[];
+    allowedOutboundHosts: string[];
+    allowedBindAddresses?: string[] | undefined;
+  },
 ): ComponentGrants {
   try {
     return {
       env: { ...granted.environment },
       preopens: preparePreopens(granted.files),
       outbound: OutboundPolicy.fromPatterns(granted.allowedOutboundHosts),
+      bindAddresses: checkedBindAddresses(granted.allowedBindAddresses ?? []),
     };
   } catch (e) {
     throw new GrantError(`component "${componentId}": ${e instanceof Error ? e.message : e}`);
   }
+}
+
+function checkedBindAddresses(entries: string[]): string[] {
+  for (const entry of entries) {
+    const problem = bindAddressProblem(entry);
+    if (problem) throw new Error(`allowed bind address ${problem}`);
+  }
+  return [...entries];
 }
 
 /** Per-instance context: who it is, its arguments and where its stdio goes. */
@@ -136,7 +153,11 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
   return {
     imports: withDeniedFallback({
       ...imports,
-      ...p3Imports(cli, seed, stopped.signal, filesystem.preopens, imports['wasi:http/outgoing-handler']),
+      ...p3Imports(cli, seed, stopped.signal, filesystem.preopens, imports['wasi:http/outgoing-handler'], {
+        outbound: grants.outbound,
+        bindAddresses: grants.bindAddresses,
+        log: io.log,
+      }),
     }),
     dispose,
     reset: release,

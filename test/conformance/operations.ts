@@ -23,6 +23,7 @@ import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SKIFF_BIN, TEST_CACHE_DIR } from '../support/skiff-process.ts';
 import { type RunningServers, startServers } from './servers.ts';
+import { socketGrantFlags } from './socket-grants.ts';
 import type {
   ConnectOperation,
   KillOperation,
@@ -286,6 +287,7 @@ class OperationsRunner {
     for (const [key, value] of Object.entries({ ...op.env, ...this.#servers.env }))
       grants.push('--env', `${key}=${value}`);
     for (const origin of this.#servers.origins) grants.push('--allow-outbound', origin);
+    grants.push(...socketGrantFlags(basename(wasm, '.wasm')));
     if (root) grants.push('--dir', `${root}::/::rw`);
     const service = config.world === 'wasi:http/service';
     if (service && op.args.length > 0)

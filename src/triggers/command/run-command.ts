@@ -16,6 +16,8 @@ export interface RunOptions {
   environment: Record<string, string>;
   files: FileMount[];
   allowedOutboundHosts: string[];
+  /** Local addresses wasi:sockets may bind (`tcp://127.0.0.1:*`); none when absent. */
+  allowedBindAddresses?: string[] | undefined;
   stdin: Readable;
   stdout: Writable;
   stderr: Writable;
@@ -48,6 +50,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<Run
     environment: options.environment,
     files: options.files,
     allowedOutboundHosts: options.allowedOutboundHosts,
+    allowedBindAddresses: options.allowedBindAddresses,
   });
   const instance = instanceImports(grants, {
     componentId: basename(file),

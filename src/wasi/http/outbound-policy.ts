@@ -1,14 +1,15 @@
 /**
  * Which outbound destinations a component may reach: deny by default, allow what the manifest's
  * `allowed_outbound_hosts` (or `--allow-outbound`) lists, e.g. `https://api.example.com:443`,
- * `http://127.0.0.1:*`, `https://*.example.com`, `*://localhost:3000-3010`.
+ * `http://127.0.0.1:*`, `https://*.example.com`, `*://localhost:3000-3010`; `tcp://` and `udp://`
+ * entries (a port is required) grant wasi:sockets connections (p3/sockets/grants.ts).
  */
 import { isLoopback, isSpecialAddress } from './special-addresses.ts';
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
 
 interface AllowRule {
-  scheme: string; // 'http' | 'https' | '*'
+  scheme: string; // 'http' | 'https' | 'tcp' | 'udp' | '*'
   host: string; // exact, '*' or '*.suffix'
   ports: { from: number; to: number } | 'default' | '*';
 }
@@ -20,7 +21,11 @@ export function parseOutboundPattern(pattern: string): AllowRule | string {
   );
   if (!match) return `"${pattern}" is not of the form scheme://host[:port], e.g. "https://example.com:443"`;
   const [, scheme = '', host = '', port] = match;
-  if (!['http', 'https', '*'].includes(scheme)) return `"${pattern}": scheme must be http, https or *`;
+  if (!['http', 'https', 'tcp', 'udp', '*'].includes(scheme))
+    return `"${pattern}": scheme must be http, https, tcp, udp or *`;
+  // wasi:sockets grants: a raw socket has no default port, so one must be named ("*" for any).
+  if ((scheme === 'tcp' || scheme === 'udp') && !port)
+    return `"${pattern}": a ${scheme} entry needs a port (or "*")`;
   if (host.includes('*') && host !== '*' && !/^\*\.[^*]+$/.test(host)) {
     return `"${pattern}": a host wildcard must be "*" or "*.domain"`;
   }
@@ -74,7 +79,12 @@ export class OutboundPolicy {
     });
   }
 
-  #matching(scheme: string, host: string, port: number): AllowRule[] {
+  /** Whether some grant for `scheme` names `host` (any port): what a DNS lookup of it needs. */
+  allowsName(scheme: string, host: string): boolean {
+    return this.#matching(scheme, host, -1, true).length > 0;
+  }
+
+  #matching(scheme: string, host: string, port: number, anyPort = false): AllowRule[] {
     const name = host.toLowerCase().replace(/^\[|\]$/g, '');
     return this.#rules.filter((rule) => {
       if (rule.scheme !== '*' && rule.scheme !== scheme) return false;
@@ -86,7 +96,7 @@ export class OutboundPolicy {
       ) {
         return false;
       }
-      if (rule.ports === '*') return true;
+      if (rule.ports === '*' || anyPort) return true;
       if (rule.ports === 'default') return DEFAULT_PORTS[scheme] === port;
       return port >= rule.ports.from && port <= rule.ports.to;
     });

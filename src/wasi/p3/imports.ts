@@ -3,6 +3,7 @@
  * name, as 0.2.x share theirs). They live beside the 0.2 ones in the same import object.
  */
 import type { CliState } from '../cli.ts';
+import { OutboundPolicy } from '../http/outbound-policy.ts';
 import type { WasiFilesystemPreopens } from '../shapes/filesystem.ts';
 import type { WasiHttpOutgoingHandler } from '../shapes/http.ts';
 import type { WasiHostP3 } from '../shapes/p3.ts';
@@ -13,6 +14,7 @@ import { filesystemImportsP3 } from './filesystem.ts';
 import { httpClientP3 } from './http-client.ts';
 import { httpTypesP3 } from './http-types.ts';
 import { insecureRandomImports, insecureSeedImportsP3, randomImports } from './random.ts';
+import { socketsImportsP3 } from './sockets/index.ts';
 import { stdioImportsP3 } from './stdio.ts';
 
 /** `preopens` are the instance's 0.2 ones: 0.3 descriptors wrap theirs (the same sandbox and handles). */
@@ -22,8 +24,14 @@ export function p3Imports(
   stopped: AbortSignal,
   preopens: WasiFilesystemPreopens,
   outgoing: WasiHttpOutgoingHandler,
+  sockets: { outbound: OutboundPolicy; bindAddresses: string[]; log: (message: string) => void } = {
+    outbound: OutboundPolicy.deny(),
+    bindAddresses: [],
+    log: () => {},
+  },
 ): WasiHostP3 {
   const filesystem = filesystemImportsP3(preopens);
+  const net = socketsImportsP3(sockets.outbound, sockets.bindAddresses, sockets.log, stopped);
   return {
     ...cliImportsP3(cli),
     ...stdioImportsP3(cli),
@@ -36,5 +44,7 @@ export function p3Imports(
     'wasi:random/random@0.3': randomImports,
     'wasi:random/insecure@0.3': insecureRandomImports,
     'wasi:random/insecure-seed@0.3': insecureSeedImportsP3(seed),
+    'wasi:sockets/types@0.3': net.types,
+    'wasi:sockets/ip-name-lookup@0.3': net.ipNameLookup,
   } satisfies WasiHostP3;
 }

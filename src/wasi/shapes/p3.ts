@@ -11,6 +11,7 @@ import type {
   ReadableStreamSource,
   StreamReader,
 } from '../../engine/binding/canonical-abi/streams.ts';
+import type { IpAddress, IpAddressFamily, IpSocketAddress } from '../p3/sockets/common.ts';
 import type {
   WasiCliExit,
   WasiCliTerminalInput,
@@ -213,4 +214,63 @@ export interface WasiHostP3 {
   'wasi:random/random@0.3': WasiRandomRandom;
   'wasi:random/insecure@0.3': WasiRandomInsecure;
   'wasi:random/insecure-seed@0.3': WasiRandomInsecureSeedP3;
+  'wasi:sockets/types@0.3': WasiSocketsTypesP3;
+  'wasi:sockets/ip-name-lookup@0.3': WasiSocketsIpNameLookupP3;
+}
+
+/** `wasi:sockets/types@0.3#tcp-socket`: `listen` hands out a stream of accepted sockets. */
+export interface TcpSocketP3 {
+  bind(localAddress: IpSocketAddress): void;
+  connect(remoteAddress: IpSocketAddress): Async<void>;
+  listen(): HostStream;
+  send(data: StreamReader): HostFuture;
+  receive(): [HostStream, HostFuture];
+  getLocalAddress(): IpSocketAddress;
+  getRemoteAddress(): IpSocketAddress;
+  getIsListening(): boolean;
+  getAddressFamily(): IpAddressFamily;
+  setListenBacklogSize(value: bigint): void;
+  getKeepAliveEnabled(): boolean;
+  setKeepAliveEnabled(value: boolean): void;
+  getKeepAliveIdleTime(): bigint;
+  setKeepAliveIdleTime(value: bigint): void;
+  getKeepAliveInterval(): bigint;
+  setKeepAliveInterval(value: bigint): void;
+  getKeepAliveCount(): number;
+  setKeepAliveCount(value: number): void;
+  getHopLimit(): number;
+  setHopLimit(value: number): void;
+  getReceiveBufferSize(): bigint;
+  setReceiveBufferSize(value: bigint): void;
+  getSendBufferSize(): bigint;
+  setSendBufferSize(value: bigint): void;
+}
+
+/** `wasi:sockets/types@0.3#udp-socket`: datagrams as lists (send and receive are async). */
+export interface UdpSocketP3 {
+  bind(localAddress: IpSocketAddress): void;
+  connect(remoteAddress: IpSocketAddress): void;
+  disconnect(): void;
+  send(data: Uint8Array, remoteAddress: IpSocketAddress | undefined): Async<void>;
+  receive(): Async<[Uint8Array, IpSocketAddress]>;
+  getLocalAddress(): IpSocketAddress;
+  getRemoteAddress(): IpSocketAddress;
+  getAddressFamily(): IpAddressFamily;
+  getUnicastHopLimit(): number;
+  setUnicastHopLimit(value: number): void;
+  getReceiveBufferSize(): bigint;
+  setReceiveBufferSize(value: bigint): void;
+  getSendBufferSize(): bigint;
+  setSendBufferSize(value: bigint): void;
+}
+
+/** `wasi:sockets/types@0.3`. */
+export interface WasiSocketsTypesP3 {
+  TcpSocket: { create(addressFamily: IpAddressFamily): TcpSocketP3 };
+  UdpSocket: { create(addressFamily: IpAddressFamily): UdpSocketP3 };
+}
+
+/** `wasi:sockets/ip-name-lookup@0.3`. */
+export interface WasiSocketsIpNameLookupP3 {
+  resolveAddresses(name: string): Async<IpAddress[]>;
 }

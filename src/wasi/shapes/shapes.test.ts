@@ -54,6 +54,8 @@ const IMPLEMENTED = {
   'wasi:random/random@0.3': true,
   'wasi:random/insecure@0.3': true,
   'wasi:random/insecure-seed@0.3': true,
+  'wasi:sockets/types@0.3': true,
+  'wasi:sockets/ip-name-lookup@0.3': true,
 } satisfies Record<WasiInterfaceName, true>;
 
 const isImplemented = (name: string): name is WasiInterfaceName => Object.hasOwn(IMPLEMENTED, name);

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { type App, DEFAULT_FRESH, DEFAULT_REUSE, type LifecycleSpec } from '../manifest/app.ts';
 import { parseDuration } from '../manifest/duration.ts';
 import { appFromComponent, loadApp } from '../manifest/load.ts';
-import { idleTimeoutProblem } from '../manifest/validate-lifecycle.ts';
+import { idleTimeoutProblem, LIFECYCLE_LIMITS } from '../manifest/validate-lifecycle.ts';
 import { consoleLog } from '../triggers/http/log.ts';
 import { startHttpServer } from '../triggers/http/server.ts';
 import { binderOption, timeoutOption } from './limit-options.ts';
@@ -29,6 +29,7 @@ const SPEC = {
   'runtime-config': 'string',
   lifecycle: 'string',
   'max-requests': 'string',
+  'instance-concurrency': 'string',
   'idle-timeout': 'string',
   prewarm: 'string',
   workers: 'string',
@@ -92,15 +93,26 @@ function positiveInteger(o: ParsedOptions, name: string, max: number): number | 
 /** `--lifecycle fresh|reuse` (with its tuning flags) overrides every component's manifest setting. */
 export function lifecycleOption(o: ParsedOptions): LifecycleSpec | undefined {
   const mode = stringOption(o, 'lifecycle');
-  const tuning = { maxRequests: 'max-requests', idleTimeout: 'idle-timeout', prewarm: 'prewarm' };
+  const tuning = {
+    maxRequests: 'max-requests',
+    idleTimeout: 'idle-timeout',
+    concurrency: 'instance-concurrency',
+    prewarm: 'prewarm',
+  };
   if (mode === undefined) {
     const stray = Object.values(tuning).find((flag) => o.values.has(flag));
     if (stray) throw new UsageError(`--${stray} goes with --lifecycle (fresh or reuse)`);
     return undefined;
   }
   if (mode === 'fresh') {
-    if (o.values.has('max-requests') || o.values.has('idle-timeout')) {
-      throw new UsageError('--max-requests and --idle-timeout go with --lifecycle reuse');
+    if (
+      o.values.has('max-requests') ||
+      o.values.has('idle-timeout') ||
+      o.values.has('instance-concurrency')
+    ) {
+      throw new UsageError(
+        '--max-requests, --idle-timeout and --instance-concurrency go with --lifecycle reuse',
+      );
     }
     return { mode, prewarm: positiveInteger(o, 'prewarm', 64) ?? DEFAULT_FRESH.prewarm };
   }
@@ -112,7 +124,9 @@ export function lifecycleOption(o: ParsedOptions): LifecycleSpec | undefined {
     const idleTimeoutMs = idle === undefined ? DEFAULT_REUSE.idleTimeoutMs : (parseDuration(idle) as number);
     const maxRequests = positiveInteger(o, 'max-requests', 1_000_000) ?? DEFAULT_REUSE.maxRequests;
     if (maxRequests === 0) throw new UsageError('--max-requests must be at least 1');
-    return { mode, maxRequests, idleTimeoutMs };
+    const concurrency = positiveInteger(o, 'instance-concurrency', LIFECYCLE_LIMITS.instanceConcurrency.max);
+    if (concurrency === 0) throw new UsageError('--instance-concurrency must be at least 1');
+    return { mode, maxRequests, idleTimeoutMs, ...(concurrency !== undefined && { concurrency }) };
   }
   throw new UsageError(`--lifecycle ${mode}: expected fresh (a new instance per request) or reuse`);
 }

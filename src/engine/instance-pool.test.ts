@@ -108,3 +108,36 @@ test('reuse: a trapped instance is discarded, and idle instances are dropped aft
   assert.equal(kept.instance.disposed, true);
   pool.close();
 });
+
+test('reuse with concurrency (WASI 0.3): an instance takes up to N requests at once, then a new one is made', async () => {
+  const reuse = { mode: 'reuse', maxRequests: 100, idleTimeoutMs: 1000 } as const;
+  const pool = createInstancePool(factory, reuse, failOnError, 2);
+  const [a, b, c] = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
+  assert.equal(a.instance, b.instance, 'two requests share one instance');
+  assert.notEqual(c.instance, a.instance, 'the third needs another');
+  // A failure poisons the shared instance for new requests; it goes once its last request ends.
+  a.release({ reusable: false });
+  const d = await pool.acquire();
+  assert.notEqual(d.instance, a.instance, 'a broken instance takes no new request');
+  assert.equal(a.instance.disposed, false, 'while it still serves one');
+  b.release({ reusable: true });
+  assert.equal(a.instance.disposed, true, 'and is dropped when that one ends');
+  for (const lease of [c, d]) lease.release({ reusable: true });
+  pool.close();
+});
+
+test('reuse with concurrency: maxRequests counts requests in flight too', async () => {
+  const pool = createInstancePool(
+    factory,
+    { mode: 'reuse', maxRequests: 2, idleTimeoutMs: 1000 },
+    failOnError,
+    8,
+  );
+  const [a, b, c] = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
+  assert.equal(a.instance, b.instance);
+  assert.notEqual(c.instance, a.instance, 'an instance never serves more than maxRequests');
+  for (const lease of [a, b]) lease.release({ reusable: true });
+  assert.equal(a.instance.disposed, true, 'replaced once it served its maxRequests');
+  c.release({ reusable: true });
+  pool.close();
+});

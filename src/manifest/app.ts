@@ -54,9 +54,15 @@ export interface ComponentSpec {
  */
 export type LifecycleSpec =
   | { mode: 'fresh'; prewarm: number }
-  | { mode: 'reuse'; maxRequests: number; idleTimeoutMs: number };
+  | {
+      mode: 'reuse';
+      maxRequests: number;
+      idleTimeoutMs: number;
+      /** Requests one WASI 0.3 instance serves at once (0.2 instances serve one at a time). */
+      concurrency?: number;
+    };
 
-/** Spin 4's defaults for reused instances: 128 requests, 1 s idle. */
+/** Spin 4's defaults for reused instances: 128 requests, 1 s idle (and 16 at once for WASI 0.3). */
 export const DEFAULT_REUSE = {
   mode: 'reuse',
   maxRequests: 128,

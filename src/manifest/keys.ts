@@ -22,7 +22,7 @@ export const MANIFEST_KEYS = {
     'middleware',
   ],
   build: ['command', 'workdir', 'watch'],
-  lifecycle: ['mode', 'max_requests', 'idle_timeout', 'prewarm'],
+  lifecycle: ['mode', 'max_requests', 'idle_timeout', 'prewarm', 'instance_concurrency'],
   fileMount: ['source', 'destination', 'read_only'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -61,6 +61,11 @@ describe('lifecycle: valid', () => {
       { mode: 'reuse', maxRequests: 1_000_000, idleTimeoutMs: 3_600_000 },
     ],
     [
+      'table, reuse, instance_concurrency (WASI 0.3 requests per instance at once)',
+      lifecycleTable('mode = "reuse"', 'instance_concurrency = 4'),
+      { ...DEFAULT_REUSE, concurrency: 4 },
+    ],
+    [
       'inline table',
       withExtra('lifecycle = { mode = "reuse", idle_timeout = "10ms" }'),
       { mode: 'reuse', maxRequests: DEFAULT_REUSE.maxRequests, idleTimeoutMs: 10 },
@@ -120,6 +125,18 @@ describe('lifecycle: table errors', () => {
       toml: lifecycleTable(),
       line: 9,
       message: 'add mode = "fresh" (a new instance per request) or mode = "reuse"',
+    },
+    {
+      name: 'instance_concurrency with mode = "fresh"',
+      toml: lifecycleTable('mode = "fresh"', 'instance_concurrency = 4'),
+      line: 11,
+      message: 'applies only to mode = "reuse"',
+    },
+    {
+      name: 'instance_concurrency out of range',
+      toml: lifecycleTable('mode = "reuse"', 'instance_concurrency = 0'),
+      line: 11,
+      message: 'instance_concurrency',
     },
     {
       name: 'mode not a string',

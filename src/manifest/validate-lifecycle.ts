@@ -9,12 +9,21 @@ export const LIFECYCLE_LIMITS = {
   maxRequests: { min: 1, max: 1_000_000 },
   idleTimeoutMs: { min: 10, max: 3_600_000 },
   prewarm: { min: 0, max: 64 },
+  instanceConcurrency: { min: 1, max: 1024 },
 } as const;
+
+/** WASI 0.3 requests one instance serves at once unless the manifest says otherwise (Spin 4's default). */
+export const DEFAULT_INSTANCE_CONCURRENCY = 16;
 
 type Mode = (typeof LIFECYCLE_MODES)[number];
 
 /** The mode each tuning key of the table form belongs to. */
-const MODE_OF_KEY: Record<string, Mode> = { max_requests: 'reuse', idle_timeout: 'reuse', prewarm: 'fresh' };
+const MODE_OF_KEY: Record<string, Mode> = {
+  max_requests: 'reuse',
+  idle_timeout: 'reuse',
+  instance_concurrency: 'reuse',
+  prewarm: 'fresh',
+};
 
 const DURATION_FORM = 'write a whole number and a unit (ms, s or m), e.g. "250ms", "1s" or "2m"';
 
@@ -77,6 +86,12 @@ function lifecycleTable(
       })
     : undefined;
   const idleTimeoutMs = applies('idle_timeout') ? idleTimeout(checker, table, where, spot) : undefined;
+  const concurrency = applies('instance_concurrency')
+    ? checker.integer(table, 'instance_concurrency', where, spot, {
+        ...LIFECYCLE_LIMITS.instanceConcurrency,
+        example: DEFAULT_INSTANCE_CONCURRENCY,
+      })
+    : undefined;
   const prewarm = applies('prewarm')
     ? checker.integer(table, 'prewarm', where, spot, {
         ...LIFECYCLE_LIMITS.prewarm,
@@ -90,6 +105,7 @@ function lifecycleTable(
     mode,
     maxRequests: maxRequests ?? DEFAULT_REUSE.maxRequests,
     idleTimeoutMs: idleTimeoutMs ?? DEFAULT_REUSE.idleTimeoutMs,
+    ...(concurrency !== undefined && { concurrency }),
   };
 }
 

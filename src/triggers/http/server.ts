@@ -13,6 +13,7 @@ import {
   DEFAULT_REUSE,
   type LifecycleSpec,
 } from '../../manifest/app.ts';
+import { DEFAULT_INSTANCE_CONCURRENCY } from '../../manifest/validate-lifecycle.ts';
 import { prepareGrants } from '../../wasi/imports.ts';
 import { handleRequest } from './handle-request.ts';
 import { handleRequestP3 } from './handle-request-p3.ts';
@@ -97,9 +98,6 @@ interface ServedComponent {
   inFlight: number;
 }
 
-/** Requests one WASI 0.3 instance serves at once (Spin 4's default). */
-const P3_CONCURRENCY = 16;
-
 async function serveComponent(
   spec: ComponentSpec,
   components: App['components'],
@@ -135,18 +133,25 @@ async function serveComponent(
   );
   const p3 = isHandlerP3(exportName);
   // WASI 0.3 handlers run requests as async tasks: reused, several at once, as Spin 4 does.
-  let lifecycle = options.lifecycle ?? spec.lifecycle ?? (p3 ? DEFAULT_REUSE : DEFAULT_FRESH);
+  let lifecycle: LifecycleSpec = options.lifecycle ?? spec.lifecycle ?? (p3 ? DEFAULT_REUSE : DEFAULT_FRESH);
   if (lifecycle.mode === 'reuse' && component.answersOncePerInstance) {
     options.log.warn(
       `[${id}] is a componentize-js guest, which can answer only one request per instance; serving it with lifecycle "fresh" instead of "reuse"`,
     );
     lifecycle = DEFAULT_FRESH;
   }
+  // A WASI 0.2 instance is not re-entrant: it serves one request at a time whatever was asked.
+  const asked = lifecycle.mode === 'reuse' ? lifecycle.concurrency : undefined;
+  if (!p3 && asked !== undefined && asked > 1)
+    options.log.warn(
+      `[${id}] is a WASI 0.2 handler, whose instances serve one request at a time; instance_concurrency = ${asked} applies to WASI 0.3 handlers only`,
+    );
+  const concurrency = p3 ? (asked ?? DEFAULT_INSTANCE_CONCURRENCY) : 1;
   const onError = (e: unknown) => options.log.trap(id, 0, 'pre-warming an instance', e);
   return {
     spec,
     handle: p3 ? handleRequestP3 : handleRequest,
-    pool: createInstancePool(factory, lifecycle, onError, p3 ? P3_CONCURRENCY : 1),
+    pool: createInstancePool(factory, lifecycle, onError, concurrency),
     timeoutMs: options.timeoutMs ?? spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxConcurrent: options.maxConcurrent ?? spec.limits?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
     inFlight: 0,

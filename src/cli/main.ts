@@ -11,10 +11,10 @@ const USAGE = `skiff — serve and run WebAssembly components
 
   skiff up [--from PATH] [--listen HOST:PORT] [--component FILE.wasm] [--route ROUTE]
            [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]...
-           [--timeout 30s] [--max-memory 128MiB] [--max-concurrent 2048] [--workers N]
-           [--binder skiff|jco]
+           [--allow-bind tcp://IP:PORT]... [--timeout 30s] [--max-memory 128MiB] [--max-concurrent 2048]
+           [--workers N] [--binder skiff|jco]
   skiff run [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]... [--timeout 2s]
-            [--max-memory 64MiB] [--binder skiff|jco] FILE.wasm [ARGS...]
+            [--allow-bind tcp://IP:PORT]... [--max-memory 64MiB] [--binder skiff|jco] FILE.wasm [ARGS...]
   skiff inspect FILE.wasm
 `;
 

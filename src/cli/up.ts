@@ -77,6 +77,8 @@ async function appFor(o: ReturnType<typeof parseOptions>): Promise<App> {
     Object.assign(spec.environment, grants.environment);
     spec.files.push(...grants.files);
     spec.allowedOutboundHosts.push(...grants.allowedOutboundHosts);
+    if (grants.allowedBindAddresses.length > 0)
+      spec.allowedBindAddresses = [...(spec.allowedBindAddresses ?? []), ...grants.allowedBindAddresses];
   }
   return app;
 }

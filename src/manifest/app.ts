@@ -34,6 +34,8 @@ export interface ComponentSpec {
   files: FileMount[];
   /** Outbound destinations the guest may reach, e.g. `https://example.com:443`, `http://127.0.0.1:*`. */
   allowedOutboundHosts: string[];
+  /** Local addresses wasi:sockets may bind, e.g. `tcp://127.0.0.1:8080`, `udp://[::1]:*`; none when absent. */
+  allowedBindAddresses?: string[] | undefined;
   build: BuildSpec | undefined;
   /** How instances are made and kept; undefined means the default (fresh, pre-warmed). */
   lifecycle?: LifecycleSpec | undefined;

@@ -14,6 +14,7 @@ export const MANIFEST_KEYS = {
     'environment',
     'files',
     'allowed_outbound_hosts',
+    'allowed_bind_addresses',
     'build',
     'lifecycle',
     'timeout',

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { parseRoutePattern } from '../triggers/http/route-pattern.ts';
+import { bindAddressProblem } from '../wasi/p3/sockets/grants.ts';
 import type { App, FileMount } from './app.ts';
 import { ManifestChecker } from './checker.ts';
 import { ManifestError, type ManifestProblem } from './errors.ts';
@@ -108,6 +109,7 @@ export interface ComponentAppOptions {
   environment?: Record<string, string>;
   files?: FileMount[];
   allowedOutboundHosts?: string[];
+  allowedBindAddresses?: string[];
 }
 
 /**
@@ -142,6 +144,10 @@ export function appFromComponent(options: ComponentAppOptions): App {
     const problem = outboundHostProblem(entry);
     if (problem) flagProblem('--allow-outbound', problem.message, problem.hint);
   }
+  for (const entry of options.allowedBindAddresses ?? []) {
+    const problem = bindAddressProblem(entry);
+    if (problem) flagProblem('--allow-bind', problem, 'e.g. --allow-bind tcp://127.0.0.1:8080');
+  }
   for (const name of Object.keys(options.environment ?? {})) {
     if (name === '' || /[=\0]/.test(name))
       flagProblem('--env', `invalid environment variable name "${name}"`, 'write --env NAME=value');
@@ -166,6 +172,9 @@ export function appFromComponent(options: ComponentAppOptions): App {
           environment: { ...options.environment },
           files,
           allowedOutboundHosts: [...(options.allowedOutboundHosts ?? [])],
+          ...(options.allowedBindAddresses?.length && {
+            allowedBindAddresses: [...options.allowedBindAddresses],
+          }),
           build: undefined,
           where: undefined,
         },

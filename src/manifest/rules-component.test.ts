@@ -220,6 +220,8 @@ describe('allowed_outbound_hosts', () => {
       'http://[::1]:8080',
       'https://example.com',
       '*://*:*',
+      'tcp://127.0.0.1:5432',
+      'udp://[::1]:*',
     ];
     assert.deepEqual(
       await problemsOf(app.dir, withExtra(`allowed_outbound_hosts = ${JSON.stringify(forms)}`)),
@@ -227,6 +229,38 @@ describe('allowed_outbound_hosts', () => {
     );
   });
 });
+
+describe('allowed_bind_addresses (wasi:sockets)', () => {
+  const bind = (entry: string) => withExtra(`allowed_bind_addresses = ["${entry}"]`);
+  itReportsEach(app, [
+    {
+      name: 'tcp outbound without a port',
+      toml: hosts2('tcp://db.example.com'),
+      line: 9,
+      message: 'needs a port',
+    },
+    { name: 'a name', toml: bind('tcp://example.com:80'), line: 9, message: 'must be an IP address' },
+    {
+      name: 'an http scheme',
+      toml: bind('http://127.0.0.1:80'),
+      line: 9,
+      message: 'scheme must be tcp, udp or *',
+    },
+    { name: 'no port', toml: bind('udp://127.0.0.1'), line: 9, message: 'a udp entry needs a port' },
+  ]);
+
+  it('accepts addresses, localhost and wildcards', async () => {
+    const forms = ['tcp://127.0.0.1:8080', 'udp://[::1]:*', 'tcp://localhost:3000-3010', 'tcp://0.0.0.0:*'];
+    assert.deepEqual(
+      await problemsOf(app.dir, withExtra(`allowed_bind_addresses = ${JSON.stringify(forms)}`)),
+      [],
+    );
+  });
+});
+
+function hosts2(entry: string): string {
+  return withExtra(`allowed_outbound_hosts = ["${entry}"]`);
+}
 
 describe('[component.X.build]', () => {
   const build = (...lines: string[]) => withExtra('[component.api.build]', ...lines);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseOutboundPattern } from '../wasi/http/outbound-policy.ts';
+import { bindAddressProblem } from '../wasi/p3/sockets/grants.ts';
 import type { BuildSpec, ComponentSpec } from './app.ts';
 import { describeValue, isTable, type ManifestChecker, type Table } from './checker.ts';
 import { COMPONENT_ID, MANIFEST_KEYS, NOT_YET_SUPPORTED_KEYS, toIdentifier } from './keys.ts';
@@ -81,6 +82,7 @@ function validateComponent(
     environment: validateEnvironment(checker, component, componentPath, spot),
     files: validateFiles(checker, component, componentPath, spot),
     allowedOutboundHosts: validateOutboundHosts(checker, component, componentPath, spot),
+    ...bindAddresses(validateBindAddresses(checker, component, componentPath, spot)),
     build,
     // Absent rather than undefined when not written: the runtime applies its default.
     ...(lifecycle && { lifecycle }),
@@ -197,6 +199,43 @@ function validateOutboundHosts(
   });
   return valid;
 }
+
+/** `allowed_bind_addresses`: absent from the spec when not written (nothing may be bound). */
+function bindAddresses(entries: string[]): { allowedBindAddresses?: string[] } {
+  return entries.length > 0 ? { allowedBindAddresses: entries } : {};
+}
+
+/** Checked with the sockets host's own parser (p3/sockets/grants.ts). */
+function validateBindAddresses(
+  checker: ManifestChecker,
+  component: Table,
+  componentPath: KeyPath,
+  spot: string,
+): string[] {
+  const key = 'allowed_bind_addresses';
+  const entries = checker.stringArray(
+    component,
+    key,
+    componentPath,
+    spot,
+    `${key} = ["tcp://127.0.0.1:8080"]`,
+  );
+  const valid: string[] = [];
+  entries.forEach((entry, index) => {
+    const problem = bindAddressProblem(entry);
+    if (problem)
+      checker.report(
+        [...componentPath, key, index],
+        `invalid ${key} entry in ${spot}: ${problem}`,
+        BIND_FORM,
+      );
+    else valid.push(entry);
+  });
+  return valid;
+}
+
+const BIND_FORM =
+  'use tcp://ADDRESS:PORT or udp://ADDRESS:PORT, e.g. "tcp://127.0.0.1:8080" or "udp://[::1]:*"';
 
 /** Why `entry` is not a valid outbound destination, with the form to use instead. Shared with `--allow-outbound`. */
 export function outboundHostProblem(entry: string): { message: string; hint: string } | undefined {

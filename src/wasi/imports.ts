@@ -26,6 +26,7 @@ import type { ByteSink, ByteSource } from './io/streams.ts';
 import { streamsImports } from './io/streams.ts';
 import { p3Imports } from './p3/imports.ts';
 import { bindAddressProblem } from './p3/sockets/grants.ts';
+import { SocketSet } from './p3/sockets/index.ts';
 import { insecureRandomImports, insecureSeedImports, randomImports } from './random.ts';
 import type * as HttpShapes from './shapes/http.ts';
 import type { WasiHost, WasiHttpTypes } from './shapes/index.ts';
@@ -141,10 +142,13 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
     'wasi:random/insecure': insecureRandomImports,
     'wasi:random/insecure-seed': seed,
   } satisfies WasiHost;
+  // wasi:sockets@0.3's sockets: what the guest opened goes with a reset, as its files do.
+  const sockets = new SocketSet();
   const release = () => {
     io.stdout.close?.();
     io.stderr.close?.();
     filesystem.dispose();
+    sockets.closeAll();
   };
   const dispose = () => {
     release();
@@ -157,6 +161,7 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
         outbound: grants.outbound,
         bindAddresses: grants.bindAddresses,
         log: io.log,
+        open: sockets,
       }),
     }),
     dispose,

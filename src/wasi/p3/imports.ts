@@ -14,7 +14,7 @@ import { filesystemImportsP3 } from './filesystem.ts';
 import { httpClientP3 } from './http-client.ts';
 import { httpTypesP3 } from './http-types.ts';
 import { insecureRandomImports, insecureSeedImportsP3, randomImports } from './random.ts';
-import { socketsImportsP3 } from './sockets/index.ts';
+import { type SocketSet, socketsImportsP3 } from './sockets/index.ts';
 import { stdioImportsP3 } from './stdio.ts';
 
 /** `preopens` are the instance's 0.2 ones: 0.3 descriptors wrap theirs (the same sandbox and handles). */
@@ -24,14 +24,20 @@ export function p3Imports(
   stopped: AbortSignal,
   preopens: WasiFilesystemPreopens,
   outgoing: WasiHttpOutgoingHandler,
-  sockets: { outbound: OutboundPolicy; bindAddresses: string[]; log: (message: string) => void } = {
+  sockets: {
+    outbound: OutboundPolicy;
+    bindAddresses: string[];
+    log: (message: string) => void;
+    /** The instance's open sockets, closed when it is reset. */
+    open?: SocketSet;
+  } = {
     outbound: OutboundPolicy.deny(),
     bindAddresses: [],
     log: () => {},
   },
 ): WasiHostP3 {
   const filesystem = filesystemImportsP3(preopens);
-  const net = socketsImportsP3(sockets.outbound, sockets.bindAddresses, sockets.log, stopped);
+  const net = socketsImportsP3(sockets.outbound, sockets.bindAddresses, sockets.log, stopped, sockets.open);
   return {
     ...cliImportsP3(cli),
     ...stdioImportsP3(cli),

@@ -12,7 +12,7 @@ import { OutboundPolicy } from '../../http/outbound-policy.ts';
 import { ResultError } from '../../result-error.ts';
 import { errorCodeOf, type IpSocketAddress } from './common.ts';
 import { bindAddressProblem } from './grants.ts';
-import { socketsImportsP3 } from './index.ts';
+import { SocketSet, socketsImportsP3 } from './index.ts';
 
 const v4 = (port: number, address: [number, number, number, number] = [127, 0, 0, 1]): IpSocketAddress => ({
   tag: 'ipv4',
@@ -292,4 +292,26 @@ test('name lookup: an IP literal as itself; a name only when a tcp/udp grant nam
   assert.match(logged.at(-1) ?? '', /example\.com/);
   const found = await lookup.resolveAddresses('localhost');
   assert.ok(found.length > 0);
+});
+
+test('the instance stopping or resetting closes what its guest opened', async () => {
+  const open = new SocketSet();
+  const stopped = new AbortController();
+  const net = socketsImportsP3(OutboundPolicy.deny(), ['tcp://127.0.0.1:*'], () => {}, stopped.signal, open);
+  const listener = net.types.TcpSocket.create('ipv4');
+  listener.bind(v4(0));
+  const port = (listener.getLocalAddress().val as { port: number }).port;
+  listener.listen();
+  open.closeAll(); // what a reset does
+  const refused = await new Promise<string>((resolve) => {
+    const probe = netConnect(port, '127.0.0.1');
+    probe.on('connect', () => {
+      probe.destroy();
+      resolve('connected');
+    });
+    probe.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+  });
+  assert.equal(refused, 'ECONNREFUSED');
+  assert.equal(await errorTag(() => listener.getLocalAddress()), 'invalid-state');
+  stopped.abort();
 });

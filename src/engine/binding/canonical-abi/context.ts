@@ -38,8 +38,21 @@ export class ComponentInstanceState {
   currentTask: Task | undefined;
   /** `context.get/set` storage outside an async call. */
   readonly syncContext = [0, 0];
-  /** `backpressure.inc/dec` (WASI 0.3): while non-zero, no new async call should start. */
-  backpressure = 0;
+  /** `backpressure.inc/dec` (WASI 0.3): while non-zero, new async calls wait before they start. */
+  get backpressure(): number {
+    return this.#backpressure;
+  }
+  set backpressure(value: number) {
+    this.#backpressure = value;
+    if (value === 0) for (const start of this.#waitingToStart.splice(0)) start();
+  }
+  #backpressure = 0;
+  readonly #waitingToStart: Array<() => void> = [];
+
+  /** Resolves once the guest's backpressure is off (`Task.enter_implicit_thread`). */
+  async whenAcceptingCalls(): Promise<void> {
+    while (this.#backpressure > 0) await new Promise<void>((start) => this.#waitingToStart.push(start));
+  }
   /** The first trap of an async call: every other call of the instance fails with it. */
   poisoned: unknown;
   /** Guest code of an async call is running (settles when it returns): the others wait for it. */

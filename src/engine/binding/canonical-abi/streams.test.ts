@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ComponentInstanceState } from './context.ts';
+import { ComponentInstanceState, LiftLowerContext } from './context.ts';
+import { resultKey } from './generate.ts';
 import { HandleKind } from './handle-table.ts';
 import {
   CopyResult,
@@ -18,7 +19,7 @@ import {
   SharedStream,
   StreamReader,
 } from './streams.ts';
-import { CANCELLED, type Subtask, SubtaskState, startSubtask, Thrown } from './tasks.ts';
+import { CANCELLED, driveTask, type Subtask, SubtaskState, startSubtask, Task, Thrown } from './tasks.ts';
 import { EventCode, WaitableSet } from './waitables.ts';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -190,4 +191,26 @@ test('a cancelled host call ends CANCELLED_BEFORE_RETURNED and lowers nothing', 
   const [, , state] = await set.nextEvent();
   assert.equal(state, SubtaskState.CANCELLED_BEFORE_RETURNED);
   assert.deepEqual(delivered, []);
+});
+
+test('backpressure: a new async call waits to start until the guest turns it off', async () => {
+  const inst = new ComponentInstanceState();
+  inst.backpressure = 1;
+  const task = new Task(new LiftLowerContext(inst), resultKey(undefined), false, 'test#call');
+  let entered = false;
+  // A stackful call: entering it returns task.return's value right away.
+  const value = driveTask(
+    inst,
+    task,
+    async () => {
+      entered = true;
+      task.return(undefined);
+    },
+    undefined,
+  );
+  await new Promise((next) => setImmediate(next));
+  assert.equal(entered, false, 'not started while backpressure is on');
+  inst.backpressure = 0;
+  await value;
+  assert.equal(entered, true);
 });

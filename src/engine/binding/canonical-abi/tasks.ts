@@ -127,6 +127,8 @@ export function driveTask(
 ): Promise<unknown> {
   inst.tasks.add(task);
   const loop = async () => {
+    // A guest that turned backpressure on takes no new call until it turns it off.
+    await inst.whenAcceptingCalls();
     let packed = (await exclusively(inst, task, enter)) as number;
     if (callback !== undefined) {
       for (;;) {

@@ -3,7 +3,18 @@ export function describeTrap(error: unknown, indent = ''): string {
   if (!(error instanceof Error)) return `${indent}${String(error)}`;
   const header = `${indent}${error.name}: ${error.message}${explanation(error)}`;
   const backtrace = guestBacktrace(error, indent);
-  return backtrace ? `${header}\n${backtrace}` : `${header}\n${error.stack ?? ''}`;
+  return backtrace ? `${header}\n${backtrace}` : `${header}\n${hostFrames(error, indent)}`;
+}
+
+/** The host frames of `error`'s stack, without the `Name: message` line the header already shows. */
+function hostFrames(error: Error, indent: string): string {
+  const stack = error.stack ?? '';
+  const repeated = `${error.name}: ${error.message}`;
+  const frames = stack.startsWith(repeated) ? stack.slice(repeated.length).replace(/^\n/, '') : stack;
+  return frames
+    .split('\n')
+    .map((line) => `${indent}${line}`)
+    .join('\n');
 }
 
 /** V8's words for a trap, in the guest's terms where they differ. */

@@ -15,9 +15,6 @@ import { acquire, failRequest, type RequestContext, requestParts } from './handl
 import type { HttpInstance } from './http-instance.ts';
 import { ResponseWriter } from './response-writer.ts';
 
-/** How long a 0.3 response's head waits for its first body bytes before it goes out alone. */
-const HEAD_DELAY_MS = 2;
-
 /** How long a `fresh` instance may go on after its response before it is discarded rather than reset. */
 const IDLE_WAIT_MS = 1000;
 
@@ -71,7 +68,7 @@ export async function handleRequestP3(
         return true;
       }
       const body = out.body();
-      writer.accept(out, HEAD_DELAY_MS);
+      writer.accept(out);
       return sendGuestBody(sent, body);
     });
     // A guest goes on briefly after its body ends (to EXIT); a `fresh` instance is reset only

@@ -51,13 +51,8 @@ export class ResponseWriter {
     return this.#committed;
   }
 
-  /**
-   * The guest set its response (`response-outparam.set` with `ok`, or a 0.3 handler returned it).
-   * `headDelayMs`: how long the head may wait for the first body bytes to go out with them; 0 is
-   * one event-loop turn (a 0.2 guest writes its body in the same call). A 0.3 guest writes it
-   * after returning, several turns later, so its head waits a little longer before going alone.
-   */
-  accept(response: OutgoingResponse, headDelayMs = 0): void {
+  /** The guest set its response (`response-outparam.set` with `ok`, or a 0.3 handler returned it). */
+  accept(response: OutgoingResponse): void {
     const status = response.statusCode();
     const body = response.outgoingBody;
     if (!isFinalStatus(status)) {
@@ -81,9 +76,7 @@ export class ResponseWriter {
     }
     if (noBodyOnTheWire) body.waiveLength();
     body.attach(this.#bodyTarget());
-    if (this.#closed) return;
-    if (headDelayMs > 0) setTimeout(() => this.#flushHead(), headDelayMs).unref();
-    else setImmediate(() => this.#flushHead());
+    if (!this.#closed) setImmediate(() => this.#flushHead());
   }
 
   #endWithoutBody(): void {

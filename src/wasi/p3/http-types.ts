@@ -157,6 +157,39 @@ function valid<T>(value: T | undefined): T {
 
 const taken = (what: string) => new ResultError(undefined, `the ${what} body was already consumed`);
 
+/**
+ * The one body a request or response carries: received by the host (a client's request, a server's
+ * response) or written by a guest (its stream and trailers). Either way it is consumed once, by
+ * `consume-body`, or sent by the host.
+ */
+class MessageBody {
+  #received: BodyParts | undefined;
+  #sent: SentBody | undefined;
+
+  constructor(body: { received: BodyParts } | { sent: SentBody } | undefined) {
+    if (body && 'received' in body) this.#received = body.received;
+    else if (body) this.#sent = body.sent;
+  }
+
+  /** `consume-body`: what was received, or — handed on by a middleware — what another guest wrote. */
+  consume(what: string): [ReadableStreamSource, HostFuture] {
+    const body = this.#received ?? (this.#sent && bodyFromSent(this.#sent));
+    if (!body) throw taken(what);
+    this.#received = undefined;
+    this.#sent = undefined;
+    return [body.contents, body.trailers];
+  }
+
+  /** What the host sends: a guest's own body, or a received one it passes on (a proxy). */
+  toSend(): SentBody | undefined {
+    if (!this.#sent && this.#received) {
+      this.#sent = sentFromReceived(this.#received);
+      this.#received = undefined;
+    }
+    return this.#sent;
+  }
+}
+
 export class Request {
   #method: Method = { tag: 'get' };
   #pathWithQuery: string | undefined;
@@ -164,8 +197,7 @@ export class Request {
   #authority: string | undefined;
   readonly #headers: Fields;
   readonly #options: RequestOptions | undefined;
-  #received: BodyParts | undefined;
-  #sent: SentBody | undefined;
+  #body = new MessageBody(undefined);
 
   private constructor(headers: Fields, options: RequestOptions | undefined) {
     this.#headers = headers.freeze();
@@ -186,7 +218,7 @@ export class Request {
     request.#pathWithQuery = init.pathWithQuery;
     request.#scheme = init.scheme;
     request.#authority = init.authority;
-    request.#received = init.body;
+    request.#body = new MessageBody({ received: init.body });
     return request;
   }
 
@@ -199,7 +231,7 @@ export class Request {
     // The options are the request's from now on: `get-options` hands them back immutable.
     const request = new Request(headers, options?.freeze());
     const [sent, outcome] = sentBody(contents, trailers);
-    request.#sent = sent;
+    request.#body = new MessageBody({ sent });
     return [request, outcome];
   }
 
@@ -234,35 +266,25 @@ export class Request {
     return this.#headers;
   }
 
-  /** The body, once: a received request's client bytes, or what a guest-built request carries. */
-  /** The body, once: what the client sent, or — handed on by a middleware — what another guest wrote. */
+  /** The body, once (see MessageBody.consume). */
   static consumeBody(request: Request, _done: FutureReader): [ReadableStreamSource, HostFuture] {
-    const body = request.#received ?? (request.#sent && bodyFromSent(request.#sent));
-    if (!body) throw taken('request');
-    request.#received = undefined;
-    request.#sent = undefined;
-    return [body.contents, body.trailers];
+    return request.#body.consume('request');
   }
 
-  /** @internal What the request sends (for the client): a guest's body, or one it passes on. */
+  /** @internal What the request sends (for the client). */
   get sent(): SentBody | undefined {
-    if (!this.#sent && this.#received) {
-      this.#sent = sentFromReceived(this.#received);
-      this.#received = undefined;
-    }
-    return this.#sent;
+    return this.#body.toSend();
   }
 }
 
 export class Response {
   #status = 200;
   readonly #headers: Fields;
-  #sent: SentBody | undefined;
-  #received: BodyParts | undefined;
+  readonly #body: MessageBody;
 
-  private constructor(headers: Fields, sent: SentBody | undefined) {
+  private constructor(headers: Fields, body: MessageBody) {
     this.#headers = headers.freeze();
-    this.#sent = sent;
+    this.#body = body;
   }
 
   static new(
@@ -271,14 +293,13 @@ export class Response {
     trailers: FutureReader,
   ): [Response, HostFuture] {
     const [sent, outcome] = sentBody(contents, trailers);
-    return [new Response(headers, sent), outcome];
+    return [new Response(headers, new MessageBody({ sent })), outcome];
   }
 
   /** A response the host received for a guest's request (the client). */
   static received(status: number, headers: Fields, body: BodyParts): Response {
-    const response = new Response(headers, undefined);
+    const response = new Response(headers, new MessageBody({ received: body }));
     response.#status = status;
-    response.#received = body;
     return response;
   }
 
@@ -294,22 +315,14 @@ export class Response {
     return this.#headers;
   }
 
-  /** The body, once: what the server sent, or — to a middleware — what the guest behind it wrote. */
+  /** The body, once (see MessageBody.consume). */
   static consumeBody(response: Response, _done: FutureReader): [ReadableStreamSource, HostFuture] {
-    const body = response.#received ?? (response.#sent && bodyFromSent(response.#sent));
-    if (!body) throw taken('response');
-    response.#received = undefined;
-    response.#sent = undefined;
-    return [body.contents, body.trailers];
+    return response.#body.consume('response');
   }
 
-  /** @internal The body to send: the guest's own, or one it passes on (a proxied response). */
+  /** @internal The body the HTTP trigger sends. */
   get sent(): SentBody | undefined {
-    if (!this.#sent && this.#received) {
-      this.#sent = sentFromReceived(this.#received);
-      this.#received = undefined;
-    }
-    return this.#sent;
+    return this.#body.toSend();
   }
 }
 

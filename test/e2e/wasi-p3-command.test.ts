@@ -8,11 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { WASMTIME_BIN } from '../support/install-wasmtime.ts';
-import { REPO, runSkiff } from '../support/skiff-process.ts';
+import { outcome, REPO, runSkiff } from '../support/skiff-process.ts';
 
 const FIXTURE = 'fixtures/rust/p3-command/p3-command.wasm';
 /** WASI 0.3 and the async component model (wasmtime 49 has both on by default; said explicitly). */
@@ -52,16 +51,7 @@ async function wasmtimeRun(bin: string, args: string[]): Promise<Run> {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-  });
-  const [code] = await once(child, 'close');
-  return { code: code as number | null, stdout, stderr, wallMs: performance.now() - start };
+  return { ...(await outcome(child)), wallMs: performance.now() - start };
 }
 
 /** Everything the guest prints before its last line, whatever the arguments. */

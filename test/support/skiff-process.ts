@@ -31,17 +31,24 @@ export function runSkiff(args: string[], options: { input?: string | null; cwd?:
     cwd: options.cwd ?? REPO,
     env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR },
   });
+  const done = outcome(child);
+  if (options.input !== null) child.stdin.end(options.input ?? '');
+  return { child, done };
+}
+
+/** What a child process printed, and its exit code, once it has closed. */
+export function outcome(
+  child: ChildProcess,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
+  child.stdout?.on('data', (d: Buffer) => {
     stdout += d;
   });
-  child.stderr.on('data', (d: Buffer) => {
+  child.stderr?.on('data', (d: Buffer) => {
     stderr += d;
   });
-  if (options.input !== null) child.stdin.end(options.input ?? '');
-  const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
-  return { child, done };
+  return once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
 }
 
 /**

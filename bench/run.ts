@@ -1,10 +1,11 @@
 /**
  * `npm run bench` — Skiff next to plain node:http and jco serve, on this machine, in one run:
- * HTTP throughput and latency (wrk), instantiation and host-call micro-benchmarks, and memory under
- * 1,000 sleeping requests. Progress goes to stderr, the Markdown report to stdout, the raw numbers
- * to bench/results/latest.json. See BENCHMARKS.md for the method.
+ * HTTP throughput and latency (wrk), instantiation and host-call micro-benchmarks, memory under
+ * 1,000 sleeping requests, and the latency of light requests mixed with heavy ones (bench/mixed-load.ts).
+ * Progress goes to stderr, the Markdown report to stdout, the raw numbers to bench/results/latest.json.
+ * See BENCHMARKS.md for the method.
  *
- *   npm run bench -- [--duration 10] [--connections 32] [--warmup 2] [--only http,micro,memory]
+ *   npm run bench -- [--duration 10] [--connections 32] [--warmup 2] [--only http,micro,memory,mixed]
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -15,13 +16,14 @@ import { parseArgs, promisify } from 'node:util';
 import { HOST_CALL_PATHS } from './host-call-paths.ts';
 import { benchTarget, GUESTS, TARGETS } from './http.ts';
 import type { MicroResults } from './micro.ts';
+import { benchMixed, DEFAULT_FIB_N, MIXED_TARGETS, type MixedSection, mixedTable } from './mixed-load.ts';
 import { type BenchResults, type Machine, toMarkdown } from './report.ts';
 import { benchSleepers, sleepTargets } from './sleepers.ts';
 import { targetsTable } from './targets.ts';
 import { findWrk } from './wrk.ts';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const SECTIONS = ['http', 'micro', 'memory'] as const;
+const SECTIONS = ['http', 'micro', 'memory', 'mixed'] as const;
 const run = promisify(execFile);
 
 const USAGE = `usage: npm run bench -- [options]
@@ -36,6 +38,10 @@ const USAGE = `usage: npm run bench -- [options]
   --guests LIST      ${GUESTS.map((g) => g.id).join(',')} (default all)
   --targets LIST     ${TARGETS.map((t) => t.id).join(',')} (default all)
   --only LIST        ${SECTIONS.join(',')} (default all)
+  --fib-n N          mixed: the computing route is /fib?n=N (default ${DEFAULT_FIB_N})
+  --fib-share P      mixed: its share of requests, 0-1 (default 0.1; the rest go to /ok)
+  --fib-connections K mixed: instead, K connections send only /fib, the others only /ok
+  --mixed-targets L  mixed: ${MIXED_TARGETS.map((t) => t.id).join(',')} (default all)
   --out FILE         raw results (default bench/results/latest.json)`;
 
 function options() {
@@ -52,6 +58,10 @@ function options() {
       guests: { type: 'string', default: GUESTS.map((g) => g.id).join(',') },
       targets: { type: 'string', default: TARGETS.map((t) => t.id).join(',') },
       only: { type: 'string', default: SECTIONS.join(',') },
+      'fib-n': { type: 'string', default: String(DEFAULT_FIB_N) },
+      'fib-share': { type: 'string', default: '0.1' },
+      'fib-connections': { type: 'string', default: '0' },
+      'mixed-targets': { type: 'string', default: MIXED_TARGETS.map((t) => t.id).join(',') },
       out: { type: 'string', default: join(ROOT, 'bench/results/latest.json') },
       help: { type: 'boolean', default: false },
     },
@@ -61,7 +71,10 @@ function options() {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} ${values[name]}: expected a number ≥ 0`);
     return n;
   };
-  const list = <T extends string>(name: 'guests' | 'targets' | 'only', known: readonly T[]): T[] => {
+  const list = <T extends string>(
+    name: 'guests' | 'targets' | 'only' | 'mixed-targets',
+    known: readonly T[],
+  ): T[] => {
     const items = (values[name] as string).split(',').filter(Boolean);
     const unknown = items.filter((i) => !known.includes(i as T));
     if (unknown.length)
@@ -87,6 +100,13 @@ function options() {
       TARGETS.map((t) => t.id),
     ),
     sections: list('only', SECTIONS),
+    fibN: number('fib-n'),
+    fibShare: Math.min(1, number('fib-share')),
+    fibConnections: Math.floor(number('fib-connections')),
+    mixedTargets: list(
+      'mixed-targets',
+      MIXED_TARGETS.map((t) => t.id),
+    ),
     out: values.out as string,
   };
 }
@@ -171,7 +191,7 @@ async function main(): Promise<number> {
   const logDir = join(dirname(opts.out), 'logs');
   mkdirSync(logDir, { recursive: true });
   const guests = GUESTS.filter((g) => opts.guests.includes(g.id));
-  const results: BenchResults = {
+  const results: BenchResults & { mixed?: MixedSection } = {
     machine: await machine(wrk),
     options: { ...opts },
     guests: guests.map((g) => ({ ...g, bytes: statSync(join(ROOT, g.file)).size })),
@@ -216,9 +236,28 @@ async function main(): Promise<number> {
     }
   }
 
+  if (opts.sections.includes('mixed')) {
+    results.mixed = await benchMixed(
+      ROOT,
+      logDir,
+      {
+        connections: opts.connections,
+        warmupS: opts.warmupS,
+        durationS: opts.durationS,
+        timeoutS: opts.timeoutS,
+        fibN: opts.fibN,
+        fibShare: opts.fibShare,
+        fibConnections: Math.min(opts.fibConnections, opts.connections),
+      },
+      opts.mixedTargets,
+      progress,
+    );
+  }
+
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${toMarkdown(results, targetsTable(results))}\n`);
+  const mixed = results.mixed ? `\n\n${mixedTable(results.mixed)}` : '';
+  process.stdout.write(`${toMarkdown(results, targetsTable(results))}${mixed}\n`);
   progress(
     `\nbench: done in ${Math.round((performance.now() - started) / 1000)} s; raw results in ${opts.out}`,
   );

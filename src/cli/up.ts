@@ -8,7 +8,7 @@ import { appFromComponent, loadApp } from '../manifest/load.ts';
 import { idleTimeoutProblem, LIFECYCLE_LIMITS } from '../manifest/validate-lifecycle.ts';
 import { consoleLog } from '../triggers/http/log.ts';
 import { startHttpServer } from '../triggers/http/server.ts';
-import { binderOption, timeoutOption } from './limit-options.ts';
+import { binderOption, durationOption, timeSliceOption } from './limit-options.ts';
 import {
   GRANT_OPTIONS,
   grantFlags,
@@ -34,6 +34,9 @@ const SPEC = {
   prewarm: 'string',
   workers: 'string',
   timeout: 'string',
+  'max-cpu': 'string',
+  'time-slice': 'string',
+  'log-requests': 'boolean',
   'max-memory': 'string',
   'max-concurrent': 'string',
   'host-max-concurrent': 'string',
@@ -154,7 +157,8 @@ export async function up(argv: string[]): Promise<number> {
   if (workers === 0) throw new UsageError('--workers must be at least 1');
   // Unset flags stay undefined: each component's manifest value, or the server's default, applies.
   const limits = {
-    timeoutMs: timeoutOption(o),
+    timeoutMs: durationOption(o, 'timeout'),
+    maxCpuMs: durationOption(o, 'max-cpu'),
     maxMemoryBytes: sizeOption(o, 'max-memory'),
     maxConcurrent: positiveInteger(o, 'max-concurrent', 1_000_000),
     hostMaxConcurrent: positiveInteger(o, 'host-max-concurrent', 1_000_000),
@@ -177,6 +181,8 @@ export async function up(argv: string[]): Promise<number> {
       log,
       lifecycle,
       binder,
+      timeSliceMs: timeSliceOption(o),
+      logRequests: o.values.has('log-requests'),
       ...limits,
     });
     return {

@@ -3,6 +3,7 @@
  * prepared and compiled once. Each call to `instantiate` makes a fresh instance with its own
  * imports; compiled code is shared.
  */
+
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { GuestExit } from '../wasi/cli.ts';
@@ -24,7 +25,9 @@ import {
   HOST_MEMORY,
   type HostMemory,
   hostMemories,
+  YIELD_TABLE,
 } from './interrupt/instrument.ts';
+import { installYield } from './interrupt/time-slice.ts';
 import { limitMemory, MemoryLimitError, WASM_PAGE } from './limit-memory.ts';
 import { TableLimitError } from './limit-tables.ts';
 import { hasStartFunction } from './wasm-binary.ts';
@@ -209,6 +212,8 @@ export class Component {
           [HOST_MEMORY]: memories,
           [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: deadline.flagMemory },
         });
+        const yieldTable = instance.exports[YIELD_TABLE];
+        if (yieldTable instanceof WebAssembly.Table) installYield(yieldTable);
         coreInstances.push(instance);
         return instance;
       },

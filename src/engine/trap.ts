@@ -1,3 +1,5 @@
+import { CHECKPOINT_NAME } from './interrupt/instrument.ts';
+
 /** Describes a guest trap for a log: the error, then only the guest's own (wasm) frames. */
 export function describeTrap(error: unknown, indent = ''): string {
   if (!(error instanceof Error)) return `${indent}${String(error)}`;
@@ -25,11 +27,14 @@ function explanation(error: Error): string {
 }
 
 /** `guest backtrace:` and the wasm frames of `error`'s stack; empty when there are none. */
+/** The frame of the check that stopped the guest (instrument.ts): the host's, not the guest's. */
+const CHECKPOINT_FRAME = `.${CHECKPOINT_NAME} (`;
+
 export function guestBacktrace(error: unknown, indent = ''): string {
   if (!(error instanceof Error)) return '';
   const frames = (error.stack ?? '')
     .split('\n')
-    .filter((l) => l.includes('wasm://') || l.includes('wasm-function'));
+    .filter((l) => (l.includes('wasm://') || l.includes('wasm-function')) && !l.includes(CHECKPOINT_FRAME));
   if (frames.length === 0) return '';
   return `${indent}guest backtrace:\n${frames.map((f) => `${indent}  ${f.trim()}`).join('\n')}`;
 }

@@ -46,6 +46,19 @@ export function encodeLeb(value: number): number[] {
   return out;
 }
 
+/** Signed LEB128 (i32.const immediates). */
+export function encodeSignedLeb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0);
+    out.push(done ? b : b | 0x80);
+    if (done) return out;
+  }
+}
+
 /** Memory/table limits. Flag bits: 1 has a maximum, 2 shared, 4 64-bit addresses, 8 custom page size. */
 export interface Limits {
   flags: number;

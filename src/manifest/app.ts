@@ -74,12 +74,15 @@ export const DEFAULT_REUSE = {
 export const DEFAULT_FRESH = { mode: 'fresh', prewarm: 4 } as const satisfies LifecycleSpec;
 
 /**
- * Per-component limits, named as the CLI flags are (`timeout` / `--timeout`, `max_memory` /
+ * Per-component limits, named as the CLI flags are (`timeout` / `--timeout`, `max_cpu` /
+ * `--max-cpu`, `max_memory` /
  * `--max-memory`, `max_concurrent` / `--max-concurrent`). Unset fields take the host's value.
  */
 export interface ComponentLimits {
   /** Wall-clock limit of one request, streaming included. */
   timeoutMs?: number;
+  /** Guest CPU time of one request (time suspended on I/O not counted). */
+  maxCpuMs?: number;
   /** Cap of each linear memory of an instance. */
   maxMemoryBytes?: number;
   /** Requests handled at once (per worker) before 503. */

@@ -18,6 +18,7 @@ export const MANIFEST_KEYS = {
     'build',
     'lifecycle',
     'timeout',
+    'max_cpu',
     'max_memory',
     'max_concurrent',
     'middleware',

@@ -7,6 +7,8 @@ import { formatSize, parseSize, SIZE_UNITS } from './size.ts';
 /** What a manifest may ask for; schema/skiff.schema.json states the same bounds (schema.test.ts checks it). */
 export const COMPONENT_LIMITS = {
   timeoutMs: { min: 1, max: 3_600_000 },
+  /** Guest CPU time of one request: same bounds as the timeout. */
+  maxCpuMs: { min: 1, max: 3_600_000 },
   /** One wasm page … all a 32-bit memory can address. */
   maxMemoryBytes: { min: 64 * SIZE_UNITS.KiB, max: 4 * SIZE_UNITS.GiB },
   maxConcurrent: { min: 1, max: 1_000_000 },
@@ -17,7 +19,7 @@ const SIZE_FORM =
   'write a whole number and a binary unit (B, KiB, MiB or GiB), e.g. "512KiB", "64MiB" or "1GiB"';
 
 /**
- * `timeout`, `max_memory` and `max_concurrent` of a `[component.X]`, named as the CLI flags are.
+ * `timeout`, `max_cpu`, `max_memory` and `max_concurrent` of a `[component.X]`, named as the CLI flags are.
  * Only the keys written appear in the result; undefined when none is (the host's values apply) or
  * any is wrong (reported).
  */
@@ -37,6 +39,14 @@ export function validateLimits(
     problem: timeoutProblem,
     parse: parseDuration,
   });
+  const maxCpuMs = quantity(at, {
+    key: 'max_cpu',
+    kind: 'a duration string like "500ms"',
+    form: `${DURATION_FORM}, in quotes: max_cpu = "500ms"`,
+    guess: timeoutGuess,
+    problem: (text) => durationProblem('max_cpu', text),
+    parse: parseDuration,
+  });
   const maxMemoryBytes = quantity(at, {
     key: 'max_memory',
     kind: 'a size string like "64MiB"',
@@ -52,6 +62,7 @@ export function validateLimits(
   if (checker.problems.length > problemsBefore) return undefined;
   const limits: ComponentLimits = {
     ...(timeoutMs !== undefined && { timeoutMs }),
+    ...(maxCpuMs !== undefined && { maxCpuMs }),
     ...(maxMemoryBytes !== undefined && { maxMemoryBytes }),
     ...(maxConcurrent !== undefined && { maxConcurrent }),
   };
@@ -60,7 +71,7 @@ export function validateLimits(
 
 /** A key whose value is a quantity written as a string with a unit (`timeout`, `max_memory`). */
 interface QuantityKey {
-  key: 'timeout' | 'max_memory';
+  key: 'timeout' | 'max_cpu' | 'max_memory';
   /** What the value must be, e.g. `a duration string like "30s"`. */
   kind: string;
   /** How to write one, for a value that is not even a string. */
@@ -98,6 +109,14 @@ function quantity(
 
 /** Why `text` is not a valid timeout (a duration from 1ms to 1 hour), with what to write instead. */
 export function timeoutProblem(text: string): { message: string; hint: string } | undefined {
+  return durationProblem('timeout', text);
+}
+
+/** Why `text` is not a valid `key` (a duration from 1ms to 1 hour), with what to write instead. */
+export function durationProblem(
+  key: 'timeout' | 'max_cpu',
+  text: string,
+): { message: string; hint: string } | undefined {
   const ms = parseDuration(text);
   const { min, max } = COMPONENT_LIMITS.timeoutMs;
   if (ms === undefined) {
@@ -114,7 +133,7 @@ export function timeoutProblem(text: string): { message: string; hint: string } 
   if (ms < min)
     return {
       message: `"${text}" is shorter than the minimum of ${formatDuration(min)}`,
-      hint: `write "${formatDuration(min)}" or longer, or leave timeout out for the host's default`,
+      hint: `write "${formatDuration(min)}" or longer, or leave ${key} out for the host's default`,
     };
   if (ms > max)
     return {

@@ -4,15 +4,20 @@
  * slot in this thread's deadline table:
  *
  *   flag word   0 before the first request, then the ticket of the armed request (a multiple
- *               of 256), and TRIPPED (-1) once stopped: the guest's checks read its low byte,
- *               non-zero only when tripped, and trap
+ *               of 256), and TRIPPED (-1) once stopped. The guest's checks read its low byte:
+ *               0 runs on, 0xff (tripped) traps, 1 (a checkpoint requested: yield, or see
+ *               whether the CPU budget is spent) calls the host (time-slice.ts)
  *   tickets     Int32Array per slot: the ticket armed in the slot
  *   deadlines   Float64Array per slot: ms since the epoch, 0 when disarmed
- *   control     Int32Array: [armed count, stop, slots in use, tick]
+ *   control     Int32Array: [armed count, stop, slots in use, tick, quantum in µs (0: no slicing)]
+ *   run         Int32Array: [sequence, slot count, slots…]: the guest run in progress, if any
+ *   runTimes    Float64Array: [started (ms since the epoch), when its CPU budget runs out]
  *
- * Tripping is a compare-and-swap from the ticket the deadline belongs to, so a late write for a
- * request that already ended never stops the next one. The watchdog thread trips guests that keep
- * this thread busy; this thread trips one it finds past its deadline while it waits on I/O.
+ * Tripping is a compare-and-swap from the ticket the deadline belongs to (with or without a
+ * checkpoint request in its low byte), so a late write for a request that already ended never
+ * stops the next one. The watchdog thread trips guests that keep this thread busy past their
+ * deadline and asks the running one for a checkpoint once it has run a quantum or spent its CPU
+ * budget; this thread trips one it finds past its deadline while it waits on I/O.
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 
@@ -22,6 +27,16 @@ const ARMED = 0;
 const STOP = 1;
 const SLOTS_IN_USE = 2;
 const TICK = 3;
+const QUANTUM_US = 4;
+/** The run record: a sequence number (changes with every run), the slot count, the slots. */
+const RUN_SEQUENCE = 0;
+const RUN_SLOTS = 1;
+const MAX_RUN_SLOTS = 8;
+/**
+ * How long a guest runs before it yields to the requests waiting behind it. Shorter costs more
+ * yields; longer adds to every neighbour's wait: see BENCHMARKS.md, "Time slicing".
+ */
+export const DEFAULT_QUANTUM_MS = 2;
 /** Tickets are multiples of 256, so a live ticket's low byte is 0 and only TRIPPED's is not. */
 const TICKET_STEP = 256;
 const MAX_TICKET = 0x7fff_ff00;
@@ -54,12 +69,46 @@ export type WatchdogMessage = { slot: number; flag: Int32Array };
 export class InterruptController {
   readonly #tickets = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
   readonly #deadlines = new Float64Array(new SharedArrayBuffer(SLOTS * 8));
-  readonly #control = new Int32Array(new SharedArrayBuffer(4 * 4));
+  readonly #control = new Int32Array(new SharedArrayBuffer(5 * 4));
+  readonly #run = new Int32Array(new SharedArrayBuffer((2 + MAX_RUN_SLOTS) * 4));
+  readonly #runTimes = new Float64Array(new SharedArrayBuffer(2 * 8));
+  #runSequence = 0;
   readonly #free: DeadlineSlot[] = [];
   readonly #flags: Array<Int32Array | undefined> = [];
   readonly #channel = new MessageChannel();
   #nextTicket = TICKET_STEP;
   #watchdog: Worker | undefined;
+
+  constructor() {
+    this.setQuantum(DEFAULT_QUANTUM_MS);
+  }
+
+  /** The time slice of a guest before it yields; 0 turns slicing off (CPU budgets still hold). */
+  setQuantum(ms: number): void {
+    Atomics.store(this.#control, QUANTUM_US, Math.round(ms * 1000));
+  }
+
+  get quantumMs(): number {
+    return Atomics.load(this.#control, QUANTUM_US) / 1000;
+  }
+
+  /**
+   * Tells the watchdog which instances (slots) run now, since when (performance.now()), and how
+   * much CPU their account may still use; no slots: none runs.
+   */
+  publishRun(slots: readonly number[], since: number, budgetMs: number): void {
+    const run = this.#run;
+    const count = Math.min(slots.length, MAX_RUN_SLOTS);
+    for (let i = 0; i < count; i++) run[2 + i] = slots[i] as number;
+    run[RUN_SLOTS] = count;
+    if (count > 0) {
+      const started = performance.timeOrigin + since;
+      this.#runTimes[0] = started;
+      this.#runTimes[1] = started + budgetMs;
+    }
+    // Written last: the watchdog reads it on both sides of the rest.
+    Atomics.store(run, RUN_SEQUENCE, ++this.#runSequence);
+  }
 
   /** A slot and flag memory for a new instance, its flag word 0 (not armed, not tripped). */
   allocate(): DeadlineSlot {
@@ -117,7 +166,7 @@ export class InterruptController {
   /** Stops the guest holding `ticket` at its next check (a no-op if that request is over). */
   trip(slot: number, ticket: number): void {
     const flag = this.#flags[slot];
-    if (flag) Atomics.compareExchange(flag, 0, ticket, TRIPPED);
+    if (flag) tripFlag(flag, ticket);
   }
 
   tripped(slot: number): boolean {
@@ -138,6 +187,8 @@ export class InterruptController {
         control: this.#control,
         deadlines: this.#deadlines,
         tickets: this.#tickets,
+        run: this.#run,
+        runTimes: this.#runTimes,
         flags,
         port: this.#channel.port2,
         tickMs: TICK_MS,
@@ -157,6 +208,18 @@ export class InterruptController {
     Atomics.notify(this.#control, ARMED);
     Atomics.notify(this.#control, TICK);
     await watchdog.terminate();
+  }
+}
+
+/**
+ * Sets the flag word from `ticket` (with or without a checkpoint request in its low byte) to
+ * TRIPPED; a word holding another ticket is another request's and stays as it is.
+ */
+export function tripFlag(flag: Int32Array, ticket: number): void {
+  for (;;) {
+    const word = Atomics.load(flag, 0);
+    if ((word & ~0xff) !== ticket) return;
+    if (Atomics.compareExchange(flag, 0, word, TRIPPED) === word) return;
   }
 }
 

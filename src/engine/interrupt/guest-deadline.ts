@@ -5,6 +5,7 @@ export class GuestDeadline {
   readonly #controller: InterruptController;
   readonly #held: DeadlineSlot;
   readonly #slot: number;
+  readonly #slots: readonly number[];
   #ticket = 0;
   /** Deadlines of the calls in flight (performance.now() ms), by token. */
   readonly #active = new Map<number, number>();
@@ -18,11 +19,21 @@ export class GuestDeadline {
     this.#controller = controller;
     this.#held = controller.allocate();
     this.#slot = this.#held.slot;
+    this.#slots = [this.#slot];
   }
 
   /** Imported by every core module of the instance as `skiff:interrupt` / `flags`. */
   get flagMemory(): WebAssembly.Memory {
     return this.#held.flagMemory;
+  }
+
+  get controller(): InterruptController {
+    return this.#controller;
+  }
+
+  /** The instance's slot in the thread's table, as the watchdog knows it. */
+  get slots(): readonly number[] {
+    return this.#slots;
   }
 
   /**
@@ -87,7 +98,10 @@ export class GuestDeadline {
 }
 
 /** What `withDeadline` needs of a deadline: one instance's, or a group's. */
-export type Deadline = Pick<GuestDeadline, 'arm' | 'disarm' | 'interrupt' | 'expired' | 'abandon'>;
+export type Deadline = Pick<
+  GuestDeadline,
+  'arm' | 'disarm' | 'interrupt' | 'expired' | 'abandon' | 'controller' | 'slots'
+>;
 
 /**
  * The deadline of instances that serve one request together (HTTP middleware and the handler
@@ -97,9 +111,15 @@ export class DeadlineGroup implements Deadline {
   readonly #members: readonly Deadline[];
   readonly #tokens = new Map<number, number[]>();
   #lastToken = 0;
+  readonly controller: InterruptController;
+  readonly slots: readonly number[];
 
   constructor(members: readonly Deadline[]) {
+    const [first] = members;
+    if (!first) throw new Error('a deadline group needs a member');
     this.#members = members;
+    this.controller = first.controller;
+    this.slots = members.flatMap((m) => m.slots);
   }
 
   arm(ms: number): number {

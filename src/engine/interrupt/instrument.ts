@@ -2,9 +2,17 @@
  * Makes a core module interruptible. V8 has neither fuel nor epochs, so the check is compiled into
  * the guest: at every loop header, and at the entry of every function that may take part in an
  * endless chain of calls (call-graph.ts) — the only ways code can run unboundedly — it reads the
- * instance's flag and traps if the flag is set:
+ * instance's flag byte and, when it is not zero, calls a checkpoint function added to the module:
  *
- *   i32.const 0 ; i32.atomic.load8_u (flag memory) ; if unreachable end
+ *   i32.const 0 ; i32.atomic.load8_u (flag memory) ; if call $checkpoint end
+ *
+ * The checkpoint traps when the flag says stop (0xff), and when it says yield (1) clears it and
+ * suspends the guest until a later turn of the event loop (time-slice.ts), through two host
+ * functions the host puts in a table the module exports (`skiff:yield`): a plain one that asks
+ * whether to yield, and a JSPI-suspending one that yields. Where the stack cannot be suspended
+ * (guest code called synchronously by the host, e.g. `realloc` while lowering), V8 refuses the
+ * suspension with an exception the checkpoint catches, and the guest runs on. Appending a
+ * function, two types and a table shifts no existing index, so nothing else in the module moves.
  *
  * The flag memory is one shared page per component instance, imported by each of its core
  * modules, so the address is a constant (the cheapest check V8 compiles: see BENCHMARKS.md). Its
@@ -16,6 +24,7 @@
 import {
   EXTERNAL_KIND,
   encodeLeb,
+  encodeSignedLeb,
   Reader,
   readImports,
   readLimits,
@@ -34,8 +43,11 @@ export const FLAG_MEMORY = { module: 'skiff:interrupt', name: 'flags' } as const
  * multiples of 256) and 0xff once tripped (-1). Offset 0 measured cheaper than the high byte.
  */
 const FLAG_BYTE = 0;
+/** The exported table holding the host's [should-yield, yield] functions; empty until the host fills it. */
+export const YIELD_TABLE = 'skiff:yield';
 
-const SECTION = { import: 2, memory: 5, code: 10 } as const;
+const SECTION = { type: 1, import: 2, function: 3, table: 4, memory: 5, export: 7, code: 10 } as const;
+
 const KIND = EXTERNAL_KIND;
 /** Where each standard section goes in a module (custom sections may sit anywhere). */
 const ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
@@ -71,21 +83,74 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function checkSequence(flagMemory: number): Uint8Array {
-  // Bit 6 of the alignment says a memory index follows (multi-memory).
-  const memarg = flagMemory === 0 ? [0x00] : [0x40, ...encodeLeb(flagMemory)];
+/** The few instructions the check and the checkpoint are made of. */
+const W = {
+  block: 0x02,
+  if: 0x04,
+  end: 0x0b,
+  void: 0x40,
+  unreachable: 0x00,
+  return: 0x0f,
+  call: 0x10,
+  callIndirect: 0x11,
+  drop: 0x1a,
+  tryTable: 0x1f,
+  catchAll: 0x02,
+  tableGet: 0x25,
+  i32Eq: 0x46,
+  refIsNull: 0xd1,
+  atomic: 0xfe,
+  atomicLoad8: 0x12,
+  atomicCmpxchg8: 0x4a,
+} as const;
+
+const i32 = (value: number): number[] => [0x41, ...encodeSignedLeb(value)];
+
+/** A memarg for a byte access at offset 0; bit 6 of the alignment says a memory index follows. */
+function byteAt(memory: number): number[] {
+  return [...(memory === 0 ? [0x00] : [0x40, ...encodeLeb(memory)]), FLAG_BYTE];
+}
+
+function checkSequence(flagMemory: number, checkpoint: number): Uint8Array {
+  const flag = byteAt(flagMemory);
   return Uint8Array.from([
-    0x41,
-    0x00, // i32.const 0
-    0xfe,
-    0x12,
-    ...memarg,
-    FLAG_BYTE, // i32.atomic.load8_u offset=0
-    0x04,
-    0x40, // if (empty block type)
-    0x00, // unreachable
-    0x0b, // end
+    ...i32(0),
+    W.atomic,
+    W.atomicLoad8,
+    ...flag,
+    W.if,
+    W.void,
+    W.call,
+    ...encodeLeb(checkpoint),
+    W.end,
   ]);
+}
+
+/**
+ * The checkpoint's body: trap if stopped; else clear the yield request and, when the host filled
+ * the table and its first function says so, call its second, which suspends (a refusal to suspend
+ * is caught: the guest runs on); trap if the guest was stopped meanwhile.
+ */
+function checkpointBody(flagMemory: number, table: number, types: { ask: number; act: number }): Uint8Array {
+  const flag = byteAt(flagMemory);
+  const inTable = encodeLeb(table);
+  const trapIfStopped = [
+    ...[...i32(0), W.atomic, W.atomicLoad8, ...flag, ...i32(0xff), W.i32Eq],
+    ...[W.if, W.void, W.unreachable, W.end],
+  ];
+  const code = [
+    0, // no locals
+    ...trapIfStopped,
+    ...[...i32(0), ...i32(1), ...i32(0), W.atomic, W.atomicCmpxchg8, ...flag, W.drop],
+    ...[...i32(0), W.tableGet, ...inTable, W.refIsNull, W.if, W.void, W.return, W.end],
+    ...[...i32(0), W.callIndirect, ...encodeLeb(types.ask), ...inTable, W.if, W.void],
+    ...[W.block, W.void, W.tryTable, W.void, 1, W.catchAll, 0],
+    ...[...i32(1), W.callIndirect, ...encodeLeb(types.act), ...inTable],
+    ...[W.end, W.end, W.end],
+    ...trapIfStopped,
+    W.end,
+  ];
+  return Uint8Array.from([...encodeLeb(code.length), ...code]);
 }
 
 /** What the rewrite needs of one function body. */
@@ -136,19 +201,23 @@ function scanFunctions(bytes: Uint8Array, code: Section, importedFunctions: numb
   return scans;
 }
 
-/** Every function body, with a check after each loop header, and at its entry where call-graph.ts says. */
+/**
+ * Every function body, with a check after each loop header, and at its entry where call-graph.ts
+ * says; then the checkpoint's body, appended as the last function.
+ */
 function instrumentCode(
   bytes: Uint8Array,
-  code: Section,
+  code: Section | undefined,
   check: Uint8Array,
+  checkpoint: Uint8Array,
   importedFunctions: number,
 ): Uint8Array {
-  const scans = scanFunctions(bytes, code, importedFunctions);
+  const scans = code ? scanFunctions(bytes, code, importedFunctions) : [];
   const entryChecked = needsEntryCheck(
     scans.map((s) => s.callees),
     scans.map((s) => s.opaque),
   );
-  const parts: Uint8Array[] = [Uint8Array.from(encodeLeb(scans.length))];
+  const parts: Uint8Array[] = [Uint8Array.from(encodeLeb(scans.length + 1))];
   scans.forEach((scan, f) => {
     const pieces: Uint8Array[] = [bytes.subarray(scan.bodyStart, scan.localsEnd)];
     if (entryChecked[f]) pieces.push(check);
@@ -161,15 +230,102 @@ function instrumentCode(
     const bodySize = pieces.reduce((n, p) => n + p.length, 0);
     parts.push(Uint8Array.from(encodeLeb(bodySize)), ...pieces);
   });
-  const payload = concat(parts);
-  return concat([Uint8Array.from([SECTION.code, ...encodeLeb(payload.length)]), payload]);
+  parts.push(checkpoint);
+  return section(SECTION.code, concat(parts));
 }
+
+/** A vector section with `added` appended to its entries. */
+function appended(bytes: Uint8Array, id: number, s: Section | undefined, added: number[]): Uint8Array {
+  const { count, entries } = entriesOf(bytes, s);
+  return section(id, vec(count + 1, [...entries, ...added]));
+}
+
+/** Types in the type section: GC rec groups define several. */
+function countTypes(bytes: Uint8Array, s: Section | undefined): number {
+  if (!s) return 0;
+  const r = new Reader(bytes, s.payloadStart);
+  const skipFieldType = () => {
+    skipValueType(r);
+    r.byte(); // mutability
+  };
+  const skipSubType = () => {
+    let form = r.byte();
+    if (form === 0x50 || form === 0x4f) {
+      for (let n = r.leb(); n > 0; n--) r.leb();
+      form = r.byte();
+    }
+    if (form === 0x60) {
+      for (let n = r.leb(); n > 0; n--) skipValueType(r);
+      for (let n = r.leb(); n > 0; n--) skipValueType(r);
+    } else if (form === 0x5f) for (let n = r.leb(); n > 0; n--) skipFieldType();
+    else if (form === 0x5e) skipFieldType();
+    else throw new Error(`unknown type form 0x${form.toString(16)}`);
+  };
+  let types = 0;
+  for (let n = r.leb(); n > 0; n--) {
+    if (bytes[r.offset] === 0x4e) {
+      r.byte();
+      const members = r.leb();
+      for (let m = 0; m < members; m++) skipSubType();
+      types += members;
+    } else {
+      skipSubType();
+      types++;
+    }
+  }
+  return types;
+}
+
+/** The checkpoint's name in backtraces; trap.ts leaves its frame out. */
+export const CHECKPOINT_NAME = 'skiff:checkpoint';
+
+/**
+ * The `name` custom section with the checkpoint named (function names are sorted by index, and the
+ * checkpoint's is the largest); a new one naming only it when the module has none.
+ */
+function withCheckpointName(bytes: Uint8Array, s: Section | undefined, checkpoint: number): Uint8Array {
+  const entry = [...encodeLeb(checkpoint), ...nameBytes(CHECKPOINT_NAME)];
+  const subsection = (id: number, content: Uint8Array) =>
+    concat([Uint8Array.from([id, ...encodeLeb(content.length)]), content]);
+  const onlyOurs = subsection(1, Uint8Array.from(vec(1, entry)));
+  const parts: Uint8Array[] = [Uint8Array.from(nameBytes('name'))];
+  let named = false;
+  if (s) {
+    const r = new Reader(bytes, s.payloadStart);
+    r.name();
+    while (r.offset < s.end) {
+      const id = r.byte();
+      const size = r.leb();
+      const content = bytes.subarray(r.offset, r.offset + size);
+      r.skip(size);
+      if (id > 1 && !named) {
+        parts.push(onlyOurs);
+        named = true;
+      }
+      if (id === 1) {
+        const names = new Reader(content);
+        const count = names.leb();
+        const functionNames = concat([
+          Uint8Array.from(encodeLeb(count + 1)),
+          content.subarray(names.offset),
+          Uint8Array.from(entry),
+        ]);
+        parts.push(subsection(1, functionNames));
+        named = true;
+      } else parts.push(subsection(id, content));
+    }
+  }
+  if (!named) parts.push(onlyOurs);
+  const payload = concat(parts);
+  return concat([Uint8Array.from([0, ...encodeLeb(payload.length)]), payload]);
+}
+
+const FUNC_TYPE = { void: [0x60, 0x00, 0x00], i32: [0x60, 0x00, 0x01, 0x7f] } as const;
 
 /** The module, interruptible, its memories created by the host. */
 export function makeInterruptible(bytes: Uint8Array): Uint8Array {
   const list = sections(bytes);
   const find = (id: number) => list.find((s) => s.id === id);
-  const code = find(SECTION.code);
   const importList = readImports(bytes, find(SECTION.import));
   const importedMemories = importList.filter((i) => i.kind === KIND.memory).length;
   const memories = entriesOf(bytes, find(SECTION.memory));
@@ -196,14 +352,44 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
     vec(imports.count + memories.count + 1, [...imports.entries, ...added]),
   );
 
+  // The checkpoint, its two types and the yield table go after everything of their kind.
+  const types = countTypes(bytes, find(SECTION.type));
+  const voidType = types;
+  const askType = types + 1;
   const importedFunctions = importList.filter((i) => i.kind === KIND.func).length;
-  const codeSection = code && instrumentCode(bytes, code, checkSequence(flagMemory), importedFunctions);
+  const checkpoint = importedFunctions + entriesOf(bytes, find(SECTION.function)).count;
+  const yieldTable =
+    importList.filter((i) => i.kind === KIND.table).length + entriesOf(bytes, find(SECTION.table)).count;
+  const typeEntries = entriesOf(bytes, find(SECTION.type));
+  const typeSection = section(
+    SECTION.type,
+    vec(typeEntries.count + 2, [...typeEntries.entries, ...FUNC_TYPE.void, ...FUNC_TYPE.i32]),
+  );
+  const codeSection = instrumentCode(
+    bytes,
+    find(SECTION.code),
+    checkSequence(flagMemory, checkpoint),
+    checkpointBody(flagMemory, yieldTable, { ask: askType, act: voidType }),
+    importedFunctions,
+  );
 
   const replaced = new Map<number, Uint8Array | null>([
+    [SECTION.type, typeSection],
     [SECTION.import, importSection],
+    [SECTION.function, appended(bytes, SECTION.function, find(SECTION.function), encodeLeb(voidType))],
+    // funcref, 2 entries, at most 2
+    [SECTION.table, appended(bytes, SECTION.table, find(SECTION.table), [0x70, 0x01, 2, 2])],
     [SECTION.memory, null],
+    [
+      SECTION.export,
+      appended(bytes, SECTION.export, find(SECTION.export), [
+        ...nameBytes(YIELD_TABLE),
+        KIND.table,
+        ...encodeLeb(yieldTable),
+      ]),
+    ],
+    [SECTION.code, codeSection],
   ]);
-  if (codeSection) replaced.set(SECTION.code, codeSection);
   const pending = new Map(replaced);
   const out: Uint8Array[] = [bytes.subarray(0, 8)];
   const flushBefore = (rank: number) => {
@@ -214,7 +400,13 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
       }
     }
   };
+  const nameSection = list.find((s) => s.id === 0 && new Reader(bytes, s.payloadStart).name() === 'name');
   for (const s of list) {
+    if (s === nameSection) {
+      flushBefore(ORDER.length);
+      out.push(withCheckpointName(bytes, s, checkpoint));
+      continue;
+    }
     if (s.id === 0) {
       out.push(bytes.subarray(s.start, s.end));
       continue;
@@ -227,6 +419,7 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
     } else if (!replaced.has(s.id)) out.push(bytes.subarray(s.start, s.end));
   }
   flushBefore(ORDER.length);
+  if (!nameSection) out.push(withCheckpointName(bytes, undefined, checkpoint));
   return concat(out);
 }
 

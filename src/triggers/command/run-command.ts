@@ -5,7 +5,9 @@
 import { basename } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { type BinderName, Component } from '../../engine/component.ts';
-import { DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
+import { interruptController } from '../../engine/interrupt/controller.ts';
+import { CpuAccount } from '../../engine/interrupt/time-slice.ts';
+import { CpuLimitExceeded, DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
 import type { FileMount } from '../../manifest/app.ts';
 import { GuestExit } from '../../wasi/cli.ts';
 import { instanceImports, prepareGrants } from '../../wasi/imports.ts';
@@ -26,6 +28,10 @@ export interface RunOptions {
   maxMemoryBytes?: number | undefined;
   /** Wall-clock limit of the whole run (none by default for commands). */
   timeoutMs?: number | undefined;
+  /** Guest CPU time of the whole run (none by default for commands). */
+  maxCpuMs?: number | undefined;
+  /** How long the guest runs before it yields to the rest of the thread; 0 for never (default 2 ms). */
+  timeSliceMs?: number | undefined;
   /** Skiff's binder unless `jco` is asked for. */
   binder?: BinderName | undefined;
 }
@@ -36,7 +42,15 @@ export const TRAP_EXIT_CODE = 134;
 /** Exit status of a guest stopped at its timeout, as timeout(1) reports it. */
 export const TIMEOUT_EXIT_CODE = 124;
 
-export type RunOutcome = { exitCode: number; trap?: unknown; timeout?: DeadlineExceeded };
+/** Exit status of a guest stopped at its CPU limit, as a process killed by SIGXCPU (`ulimit -t`). */
+export const CPU_LIMIT_EXIT_CODE = 152;
+
+export type RunOutcome = {
+  exitCode: number;
+  trap?: unknown;
+  timeout?: DeadlineExceeded;
+  cpuLimit?: CpuLimitExceeded;
+};
 
 export async function runCommand(file: string, options: RunOptions): Promise<RunOutcome> {
   const component = await Component.load(file, {
@@ -62,9 +76,15 @@ export async function runCommand(file: string, options: RunOptions): Promise<Run
     log: (message) => options.stderr.write(`skiff: ${message}\n`),
   });
   try {
+    if (options.timeSliceMs !== undefined) interruptController().setQuantum(options.timeSliceMs);
     const guest = await component.instantiate(instance.imports);
     try {
-      await withDeadline(guest.deadline, options.timeoutMs, () => guest.exports[exportName].run());
+      await withDeadline(
+        guest.deadline,
+        options.timeoutMs,
+        () => guest.exports[exportName].run(),
+        new CpuAccount(guest.deadline, options.maxCpuMs),
+      );
     } finally {
       guest.dispose();
     }
@@ -72,6 +92,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<Run
   } catch (e) {
     if (e instanceof GuestExit) return { exitCode: e.code };
     if (e instanceof DeadlineExceeded) return { exitCode: TIMEOUT_EXIT_CODE, timeout: e };
+    if (e instanceof CpuLimitExceeded) return { exitCode: CPU_LIMIT_EXIT_CODE, cpuLimit: e };
     // `run` returning `err` (payload-less) surfaces from the glue as a thrown undefined or a
     // ComponentError: a failed run, not a trap.
     if (e === undefined || (e instanceof Error && e.name === 'ComponentError')) return { exitCode: 1 };

@@ -7,11 +7,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ComponentError } from '../../engine/binding/canonical-abi/trap.ts';
-import { withDeadline } from '../../engine/interrupt/with-deadline.ts';
 import { type ErrorCode, OutgoingResponse } from '../../wasi/http/messages.ts';
 import { sendGuestBody } from '../../wasi/p3/http-body.ts';
 import { Request, type Response, receivedBody, type SentBody } from '../../wasi/p3/http-types.ts';
-import { acquire, failRequest, type RequestContext, requestParts } from './handle-request.ts';
+import { acquire, failRequest, type RequestContext, requestParts, withLimits } from './handle-request.ts';
 import type { HttpInstance } from './http-instance.ts';
 import { ResponseWriter } from './response-writer.ts';
 
@@ -48,7 +47,7 @@ export async function handleRequestP3(
     const request = Request.received({ ...parts, body: receivedBody(parts.body, parts.trailers) });
     const handle = lease.instance.handleP3 as (request: Request) => Promise<Response>;
     // The deadline covers the body too: a 0.3 guest writes it after `handle` returned.
-    reusable = await withDeadline(lease.instance.deadline, ctx.timeoutMs, async () => {
+    reusable = await withLimits(ctx, lease.instance, async () => {
       let response: Response;
       try {
         response = await handle(request);

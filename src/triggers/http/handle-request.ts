@@ -4,7 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InstancePool, Lease } from '../../engine/instance-pool.ts';
-import { DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
+import { CpuAccount } from '../../engine/interrupt/time-slice.ts';
+import { CpuLimitExceeded, DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
 import { guestBacktrace } from '../../engine/trap.ts';
 import type { ComponentSpec } from '../../manifest/app.ts';
 import { IncomingBody } from '../../wasi/http/bodies.ts';
@@ -31,6 +32,10 @@ export interface RequestContext {
   maxBodyBytes: number;
   /** Wall-clock limit of the guest's handle call, streaming included; none if undefined. */
   timeoutMs: number | undefined;
+  /** Guest CPU time the request may use; none if undefined. */
+  maxCpuMs: number | undefined;
+  /** Guest CPU time the request used, once its guest call is over. */
+  cpuMs: number;
   match: RouteMatch;
   /** The request target in origin form, with the authority it names (RFC 9112 §3.2). */
   target: RequestTarget;
@@ -117,7 +122,24 @@ export async function acquire(
   }
 }
 
-/** A guest call that failed: 504 past its deadline (the connection closes), else 500; logged either way. */
+/** Runs the request's guest call under its timeout and CPU budget, and notes the CPU it used. */
+export async function withLimits<T>(
+  ctx: RequestContext,
+  instance: HttpInstance,
+  call: () => Promise<T>,
+): Promise<T> {
+  const account = new CpuAccount(instance.deadline, ctx.maxCpuMs);
+  try {
+    return await withDeadline(instance.deadline, ctx.timeoutMs, call, account);
+  } finally {
+    ctx.cpuMs = account.usedMs;
+  }
+}
+
+/**
+ * A guest call that failed: 504 past its deadline, 503 past its CPU limit (the connection closes
+ * for both), else 500; logged either way.
+ */
 export function failRequest(
   ctx: RequestContext,
   req: IncomingMessage,
@@ -126,11 +148,17 @@ export function failRequest(
   e: unknown,
 ): void {
   if (e instanceof DeadlineExceeded) {
+    const cpu = `after ${ctx.cpuMs.toFixed(1)} ms of CPU`;
     if (e.whileRunning)
-      ctx.log.error(`${where()} ${e.message}; stopped while running:\n${guestBacktrace(e.cause, '  ')}`);
-    else ctx.log.error(`${where()} ${e.message}; stopped while waiting on I/O`);
+      ctx.log.error(
+        `${where()} ${e.message}; stopped while running, ${cpu}:\n${guestBacktrace(e.cause, '  ')}`,
+      );
+    else ctx.log.error(`${where()} ${e.message}; stopped while waiting on I/O, ${cpu}`);
     // The connection closes: the request body may still be arriving for a guest that is gone.
     writer.fail(504, `Gateway Timeout: the component ${e.message}`, { connection: 'close' });
+  } else if (e instanceof CpuLimitExceeded) {
+    ctx.log.error(`${where()} ${e.message}; stopped:\n${guestBacktrace(e.cause, '  ')}`);
+    writer.fail(503, `Service Unavailable: the component ${e.message}`, { connection: 'close' });
   } else {
     ctx.log.trap(ctx.spec.id, ctx.id, `${req.method} ${req.url}`, e);
     writer.fail(500, 'Internal Server Error: the component failed (see the server log)');
@@ -159,9 +187,7 @@ export async function handleRequest(
   let reusable = false;
   try {
     const request = guestRequest(req, ctx.target, ctx.match, ctx.maxBodyBytes);
-    await withDeadline(lease.instance.deadline, ctx.timeoutMs, () =>
-      lease.instance.handle(request, outparam),
-    );
+    await withLimits(ctx, lease.instance, () => lease.instance.handle(request, outparam));
     if (!delivered) {
       log.error(`${where()}: the component returned without setting a response`);
       writer.fail(500, 'Internal Server Error: the component did not respond');

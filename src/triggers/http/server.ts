@@ -6,6 +6,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BinderName, Component } from '../../engine/component.ts';
 import { createInstancePool, type InstancePool } from '../../engine/instance-pool.ts';
+import { interruptController } from '../../engine/interrupt/controller.ts';
 import {
   type App,
   type ComponentSpec,
@@ -36,6 +37,12 @@ export interface HttpServerOptions {
   cacheDir?: string;
   /** Wall-clock limit of each request (the guest is stopped, the client gets 504). */
   timeoutMs?: number | undefined;
+  /** Guest CPU time of each request (the guest is stopped, the client gets 503). */
+  maxCpuMs?: number | undefined;
+  /** How long a guest computes before it yields to the other requests of its worker; 0 turns slicing off. */
+  timeSliceMs?: number | undefined;
+  /** Logs one line per request: component, method, target, status, wall and guest CPU time. */
+  logRequests?: boolean | undefined;
   /** Caps each linear memory of every instance. */
   maxMemoryBytes?: number | undefined;
   /** Requests one component may handle at once (per worker); more get 503 with Retry-After. */
@@ -65,6 +72,11 @@ export interface RunningHttpServer {
 
 /** Per request: long enough for any interactive handler, short enough that a stuck one is noticed. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Guest CPU per request: hundreds of times what a web handler needs, yet a request that computes
+ * without end costs a sixth of what the 30 s timeout alone would let it burn.
+ */
+export const DEFAULT_MAX_CPU_MS = 5_000;
 /** Per linear memory of each instance: generous for real handlers, fatal to a memory bomb. */
 export const DEFAULT_MAX_MEMORY = 128 * 2 ** 20;
 /** Requests per component and worker before 503: far above what one worker serves well, but bounded. */
@@ -94,6 +106,7 @@ interface ServedComponent {
   handle: typeof handleRequest;
   pool: InstancePool<HttpInstance>;
   timeoutMs: number;
+  maxCpuMs: number;
   maxConcurrent: number;
   inFlight: number;
 }
@@ -153,6 +166,7 @@ async function serveComponent(
     handle: p3 ? handleRequestP3 : handleRequest,
     pool: createInstancePool(factory, lifecycle, onError, concurrency),
     timeoutMs: options.timeoutMs ?? spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxCpuMs: options.maxCpuMs ?? spec.limits?.maxCpuMs ?? DEFAULT_MAX_CPU_MS,
     maxConcurrent: options.maxConcurrent ?? spec.limits?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
     inFlight: 0,
   };
@@ -165,6 +179,7 @@ function unavailable(res: ServerResponse, why: string): void {
 }
 
 export async function startHttpServer(app: App, options: HttpServerOptions): Promise<RunningHttpServer> {
+  if (options.timeSliceMs !== undefined) interruptController().setQuantum(options.timeSliceMs);
   const table = RouteTable.fromSpecs(app.httpRoutes);
   const served = new Map<string, ServedComponent>();
   for (const { component: id } of table.routes()) {
@@ -237,7 +252,10 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         pool: target.pool,
         maxBodyBytes,
         timeoutMs: target.timeoutMs,
+        maxCpuMs: target.maxCpuMs,
+        cpuMs: 0,
       };
+      const started = performance.now();
       target
         .handle(ctx, req, res)
         .catch((e: unknown) => {
@@ -248,6 +266,12 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         .finally(() => {
           target.inFlight--;
           hostInFlight--;
+          if (options.logRequests) {
+            const wall = (performance.now() - started).toFixed(1);
+            options.log.info(
+              `[${spec.id}] request ${ctx.id} ${req.method} ${requested.pathWithQuery} ${res.statusCode} wall ${wall} ms cpu ${ctx.cpuMs.toFixed(1)} ms`,
+            );
+          }
         });
     },
   );

@@ -11,6 +11,7 @@
  * Guest code of one instance never runs twice at once: the callback loop enters the guest only from
  * its own turn, and `inst.currentTask` names the task whose code is running for the built-ins.
  */
+import { type CpuAccount, currentAccount, runAs } from '../../interrupt/time-slice.ts';
 import type { ComponentInstanceState, CoreFunction, LiftLowerContext } from './context.ts';
 import { BorrowScope, HandleKind } from './handle-table.ts';
 import { ComponentError, trap } from './trap.ts';
@@ -52,6 +53,8 @@ export class Task {
   /** The export's result is a `result<T, E>`: `err` rejects the call with a ComponentError. */
   readonly resultIsResult: boolean;
   readonly name: string;
+  /** Whose CPU the call's guest code uses: the host call that started it (time-slice.ts). */
+  readonly account: CpuAccount | undefined = currentAccount();
   returned = false;
   readonly value: Promise<unknown>;
   /** Settles when the call has reached EXIT or failed (after its value, possibly long after). */
@@ -102,7 +105,7 @@ async function exclusively<T>(
   inst.running = done.promise;
   inst.currentTask = task;
   try {
-    return await run();
+    return await (task.account ? runAs(task.account, run) : run());
   } catch (error) {
     poison(inst, error);
     throw error;

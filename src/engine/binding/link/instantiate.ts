@@ -6,6 +6,8 @@
  * components instantiated with their arguments. Types come from the parser's resolved scopes; the
  * values made here are kept per definition, so an index is looked up in the decoded index space.
  */
+
+import { suspending } from '../../interrupt/time-slice.ts';
 import {
   backpressureChange,
   backpressureSet,
@@ -462,7 +464,7 @@ function canon(
         lowering.host.callee(options.hostImports),
         lowering.resources,
       );
-      return lowering.suspending ? new jspi.Suspending(lowered) : lowered;
+      return lowering.suspending ? suspending(lowered) : lowered;
     }
     case 'lift': {
       const core = scope.get('core func', c.coreFunc) as CoreFunction;
@@ -504,7 +506,7 @@ function canon(
     case 'waitable-set.poll':
       return waitableSetPoll(state, guestMemory(scope.get('core memory', c.memory) as WebAssembly.Memory));
     case 'waitable-set.wait':
-      return new jspi.Suspending(
+      return suspending(
         waitableSetWait(state, guestMemory(scope.get('core memory', c.memory) as WebAssembly.Memory)),
       );
     case 'waitable-set.drop':
@@ -514,7 +516,7 @@ function canon(
     case 'subtask.drop':
       return subtaskDrop(state);
     case 'subtask.cancel':
-      return c.async ? subtaskCancel(state, true) : new jspi.Suspending(subtaskCancel(state, false));
+      return c.async ? subtaskCancel(state, true) : suspending(subtaskCancel(state, false));
     case 'task.cancel':
       return taskCancel(state);
     case 'backpressure.set':
@@ -544,7 +546,7 @@ function canon(
         elementCodec(element, cx),
         c.options.async,
       );
-      return c.options.async ? copy : new jspi.Suspending(copy);
+      return c.options.async ? copy : suspending(copy);
     }
     case 'stream.cancel-read':
     case 'stream.cancel-write':
@@ -558,7 +560,7 @@ function canon(
         valueTypeKey(elementType(scope, c.type)),
         c.async,
       );
-      return c.async ? cancel : new jspi.Suspending(cancel);
+      return c.async ? cancel : suspending(cancel);
     }
     case 'stream.drop-readable':
     case 'stream.drop-writable':

@@ -1,0 +1,183 @@
+/**
+ * Time slicing and CPU accounting of the guests on this thread. A guest runs on the thread's one
+ * JS stack, so while it computes nothing else on the thread runs. Each stretch of guest work is a
+ * *run*, done for a CpuAccount (one per guest call: an HTTP request, a command): it starts when the
+ * host calls into the guest or the guest resumes from a suspension, and ends when the guest
+ * returns or suspends (on I/O, or to yield). The run in progress is published to the watchdog
+ * thread (controller.ts); after a quantum, or once the account's CPU budget is spent, the watchdog
+ * sets the instance's flag byte to 1, and at its next check the guest calls the checkpoint
+ * (instrument.ts), which asks `shouldYield` here and then suspends on `yieldNow` until the next
+ * turn of the event loop, so the requests waiting behind it run first.
+ *
+ * CPU time is the thread's time in the run — the guest's code and the host calls it makes
+ * synchronously — not time suspended on I/O. A run is also ended by the next one starting, so a
+ * guest that finished while nobody was watching is never billed for more than the microtasks
+ * between its end and the next run.
+ */
+import { jspi } from '../binding/jspi.ts';
+import type { Deadline } from './guest-deadline.ts';
+
+/** What one guest call has used of the thread, and may use. */
+export class CpuAccount {
+  /** Thread time of the runs that ended, in ms. */
+  usedMs = 0;
+  /** Set when the budget ran out and the guest was stopped for it. */
+  exceeded = false;
+  /** Guest stacks of the account suspended in a yield: computing, not waiting on I/O. */
+  yielding = 0;
+  readonly limitMs: number | undefined;
+  /** Stops the guests working for the account; its slots are where yields are asked for. */
+  readonly deadline: Deadline;
+
+  constructor(deadline: Deadline, limitMs?: number) {
+    this.deadline = deadline;
+    this.limitMs = limitMs;
+  }
+
+  /** Ends the account's work: the guest traps at its next check. */
+  stop(): void {
+    this.exceeded = true;
+    this.deadline.interrupt();
+  }
+}
+
+let running: CpuAccount | undefined;
+const NO_SLOTS: readonly number[] = [];
+/** performance.now() when the current run started. */
+let since = 0;
+
+/** The account of the run in progress, if any. */
+export function currentAccount(): CpuAccount | undefined {
+  return running;
+}
+
+function begin(account: CpuAccount | undefined): void {
+  if (running) end();
+  if (!account) return;
+  running = account;
+  since = performance.now();
+  const budget = account.limitMs === undefined ? Number.POSITIVE_INFINITY : account.limitMs - account.usedMs;
+  account.deadline.controller.publishRun(account.deadline.slots, since, budget);
+}
+
+function end(): CpuAccount | undefined {
+  const account = running;
+  if (!account) return undefined;
+  account.usedMs += performance.now() - since;
+  running = undefined;
+  account.deadline.controller.publishRun(NO_SLOTS, 0, 0);
+  if (account.limitMs !== undefined && account.usedMs >= account.limitMs && !account.exceeded) account.stop();
+  return account;
+}
+
+/**
+ * Calls `enter` (which calls into a guest and returns once it returned or suspended) as a run of
+ * `account`. A run already in progress (a host call of another guest that enters this one) is
+ * paused meanwhile and goes on afterwards.
+ */
+export function runAs<T>(account: CpuAccount, enter: () => T): T {
+  const outer = running;
+  begin(account);
+  try {
+    return enter();
+  } finally {
+    if (running === account) end();
+    if (outer) begin(outer);
+  }
+}
+
+/** Ends the account's run if it is still the one in progress (its call is over). */
+export function settle(account: CpuAccount): void {
+  if (running === account) end();
+}
+
+/**
+ * A host function the guest may suspend on (JSPI). The host function's synchronous part still
+ * works for the guest's account; when it returns a promise the run ends, and it starts again when
+ * the guest resumes.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: core functions take and return numbers and bigints
+export function suspending(host: (...args: any[]) => any): (...args: any[]) => any {
+  return new jspi.Suspending((...args: unknown[]) => {
+    const account = running;
+    const result = host(...args);
+    if (!(result instanceof Promise)) return result;
+    end();
+    return result.then(
+      (value) => {
+        begin(account);
+        return value;
+      },
+      (error: unknown) => {
+        begin(account);
+        throw error;
+      },
+    );
+  });
+}
+
+/** Whether slicing is on: with it off, the checkpoint only enforces CPU budgets. */
+let slicing = true;
+
+export function setSlicing(on: boolean): void {
+  slicing = on;
+}
+
+/** The checkpoint's first question: stop the guest (budget spent), or yield (1), or run on (0). */
+function shouldYield(): number {
+  const account = running;
+  if (account?.limitMs !== undefined && account.usedMs + performance.now() - since >= account.limitMs) {
+    end();
+    begin(account);
+    return 0;
+  }
+  return slicing ? 1 : 0;
+}
+
+/** Suspends the guest until the event loop has served what was waiting (I/O first, then other yielders). */
+const yieldNow = suspending(() => {
+  const account = running;
+  if (account) account.yielding++;
+  return new Promise<void>((resolve) =>
+    setImmediate(() => {
+      if (account) account.yielding--;
+      resolve();
+    }),
+  );
+});
+
+let yieldFunctions: [WebAssembly.ExportValue, WebAssembly.ExportValue] | undefined;
+
+/**
+ * Fills the `skiff:yield` table of an instrumented core instance. A table holds only wasm
+ * functions, so the two host functions go through a tiny module that imports and re-exports them.
+ */
+export function installYield(table: WebAssembly.Table): void {
+  if (!yieldFunctions) {
+    const relay = new WebAssembly.Instance(new WebAssembly.Module(RELAY), {
+      host: { ask: shouldYield, act: yieldNow },
+    });
+    yieldFunctions = [
+      relay.exports.ask as WebAssembly.ExportValue,
+      relay.exports.act as WebAssembly.ExportValue,
+    ];
+  }
+  table.set(0, yieldFunctions[0]);
+  table.set(1, yieldFunctions[1]);
+}
+
+/**
+ * (module (import "host" "ask" (func (result i32))) (import "host" "act" (func))
+ *   (export "ask" (func 0)) (export "act" (func 1)))
+ */
+// biome-ignore format: the bytes line up with the sections they spell
+const RELAY = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  // type section: [] -> [i32], [] -> []
+  0x01, 0x08, 0x02, 0x60, 0x00, 0x01, 0x7f, 0x60, 0x00, 0x00,
+  // import section: host.ask (type 0), host.act (type 1)
+  0x02, 0x17, 0x02, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x03, 0x61, 0x73, 0x6b, 0x00, 0x00,
+  0x04, 0x68, 0x6f, 0x73, 0x74, 0x03, 0x61, 0x63, 0x74, 0x00, 0x01,
+  // export section: ask = func 0, act = func 1
+  0x07, 0x0d, 0x02, 0x03, 0x61, 0x73, 0x6b, 0x00, 0x00, 0x03, 0x61, 0x63, 0x74, 0x00, 0x01,
+]);

@@ -21,6 +21,7 @@
  * creates with the same limits, in the same order, and the flag memory comes last. Nothing else in
  * the module moves. controller.ts owns what the flag word means.
  */
+import { setFlagsFromString } from 'node:v8';
 import {
   EXTERNAL_KIND,
   encodeLeb,
@@ -34,6 +35,10 @@ import {
 } from '../wasm-binary.ts';
 import { needsEntryCheck } from './call-graph.ts';
 import { CALL_OPCODES, OP, readInstruction } from './instructions.ts';
+
+// V8 (Node 24) reads the checks' branch hints only behind this flag; without them the checkpoint
+// call on the cold path costs the compute kernels about three times as much (BENCHMARKS.md).
+setFlagsFromString('--experimental-wasm-branch-hinting');
 
 /** Import module of the memories a module used to define; the field is the memory's index. */
 export const HOST_MEMORY = 'skiff:memory';
@@ -211,6 +216,7 @@ function instrumentCode(
   check: Uint8Array,
   checkpoint: Uint8Array,
   importedFunctions: number,
+  hints: BranchHints,
 ): Uint8Array {
   const scans = code ? scanFunctions(bytes, code, importedFunctions) : [];
   const entryChecked = needsEntryCheck(
@@ -218,20 +224,47 @@ function instrumentCode(
     scans.map((s) => s.opaque),
   );
   const parts: Uint8Array[] = [Uint8Array.from(encodeLeb(scans.length + 1))];
+  const ifAt = check.indexOf(W.if);
   scans.forEach((scan, f) => {
     const pieces: Uint8Array[] = [bytes.subarray(scan.bodyStart, scan.localsEnd)];
-    if (entryChecked[f]) pieces.push(check);
+    const hintsAt: number[] = [];
+    let size = scan.localsEnd - scan.bodyStart;
+    const addCheck = () => {
+      hintsAt.push(size + ifAt);
+      pieces.push(check);
+      size += check.length;
+    };
+    if (entryChecked[f]) addCheck();
     let from = scan.localsEnd;
     for (const header of scan.loopHeaders) {
-      pieces.push(bytes.subarray(from, header), check);
+      pieces.push(bytes.subarray(from, header));
+      size += header - from;
+      addCheck();
       from = header;
     }
     pieces.push(bytes.subarray(from, scan.bodyEnd));
-    const bodySize = pieces.reduce((n, p) => n + p.length, 0);
-    parts.push(Uint8Array.from(encodeLeb(bodySize)), ...pieces);
+    size += scan.bodyEnd - from;
+    parts.push(Uint8Array.from(encodeLeb(size)), ...pieces);
+    if (hintsAt.length > 0) hints.push({ func: importedFunctions + f, at: hintsAt });
   });
   parts.push(checkpoint);
   return section(SECTION.code, concat(parts));
+}
+
+/** Where each function's checks branch: their `if`s, by offset in the function body. */
+type BranchHints = Array<{ func: number; at: number[] }>;
+
+/**
+ * The branch-hinting section: every check's `if` is marked unlikely, so V8 keeps the checkpoint
+ * call out of the hot path (V8 reads it with --experimental-wasm-branch-hinting).
+ */
+function branchHintSection(hints: BranchHints): Uint8Array {
+  const body: number[] = [...nameBytes('metadata.code.branch_hint'), ...encodeLeb(hints.length)];
+  for (const { func, at } of hints) {
+    body.push(...encodeLeb(func), ...encodeLeb(at.length));
+    for (const offset of at) body.push(...encodeLeb(offset), 1, 0);
+  }
+  return section(0, body);
 }
 
 /** A vector section with `added` appended to its entries. */
@@ -365,12 +398,14 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
     SECTION.type,
     vec(typeEntries.count + 2, [...typeEntries.entries, ...FUNC_TYPE.void, ...FUNC_TYPE.i32]),
   );
+  const hints: BranchHints = [];
   const codeSection = instrumentCode(
     bytes,
     find(SECTION.code),
     checkSequence(flagMemory, checkpoint),
     checkpointBody(flagMemory, yieldTable, { ask: askType, act: voidType }),
     importedFunctions,
+    hints,
   );
 
   const replaced = new Map<number, Uint8Array | null>([
@@ -388,7 +423,8 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
         ...encodeLeb(yieldTable),
       ]),
     ],
-    [SECTION.code, codeSection],
+    // The hints must come before the code they describe.
+    [SECTION.code, concat([branchHintSection(hints), codeSection])],
   ]);
   const pending = new Map(replaced);
   const out: Uint8Array[] = [bytes.subarray(0, 8)];

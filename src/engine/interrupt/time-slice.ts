@@ -134,8 +134,12 @@ function shouldYield(): number {
   return slicing ? 1 : 0;
 }
 
+/** What slicing did on this thread (for tests and metrics). */
+export const sliceCounts = { yields: 0 };
+
 /** Suspends the guest until the event loop has served what was waiting (I/O first, then other yielders). */
 const yieldNow = suspending(() => {
+  sliceCounts.yields++;
   const account = running;
   if (account) account.yielding++;
   return new Promise<void>((resolve) =>

@@ -1,0 +1,161 @@
+/**
+ * Time slicing at the engine level, on real compute: the kernels of bench/compute (C, built to
+ * kernels.wasm) made interruptible as Skiff runs them, called through JSPI under a deadline with a
+ * 1 ms quantum. A yield must never change a result, two guests must share the thread, timers must
+ * run meanwhile, guest code the host calls synchronously must run on where it cannot yield, and a
+ * CPU budget must stop a guest that computes past it.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { jspi } from '../../src/engine/binding/jspi.ts';
+import { interruptController } from '../../src/engine/interrupt/controller.ts';
+import { GuestDeadline } from '../../src/engine/interrupt/guest-deadline.ts';
+import {
+  createHostMemory,
+  FLAG_MEMORY,
+  HOST_MEMORY,
+  hostMemories,
+  makeInterruptible,
+  YIELD_TABLE,
+} from '../../src/engine/interrupt/instrument.ts';
+import { CpuAccount, installYield, sliceCounts } from '../../src/engine/interrupt/time-slice.ts';
+import { CpuLimitExceeded, withDeadline } from '../../src/engine/interrupt/with-deadline.ts';
+
+const KERNELS = new URL('../../bench/compute/kernels.wasm', import.meta.url);
+/** Each a few tens of ms: dozens of quanta. */
+const RUNS: Array<[string, number]> = [
+  ['sha256', 2],
+  ['sort', 400_000],
+  ['nbody', 500_000],
+  ['mandelbrot', 700],
+  ['json', 4],
+  ['interp', 800_000],
+  ['fib', 30],
+];
+
+type Kernel = (arg: number) => number;
+const controller = interruptController();
+const plainBytes = new Uint8Array(readFileSync(KERNELS));
+let plain: Record<string, Kernel>;
+let interruptible: WebAssembly.Module;
+
+interface Guest {
+  exports: Record<string, Kernel>;
+  deadline: GuestDeadline;
+}
+
+/** An instance the way Component.instantiate makes one: host memories, flag memory, yield table. */
+function guest(): Guest {
+  const deadline = new GuestDeadline(controller);
+  const memories: Record<string, WebAssembly.Memory> = {};
+  for (const memory of hostMemories(makeInterruptible(plainBytes)))
+    memories[memory.index] = createHostMemory(memory);
+  const instance = new WebAssembly.Instance(interruptible, {
+    [HOST_MEMORY]: memories,
+    [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: deadline.flagMemory },
+  });
+  installYield(instance.exports[YIELD_TABLE] as WebAssembly.Table);
+  const exports = instance.exports as Record<string, Kernel>;
+  exports._initialize?.(0);
+  return { exports, deadline };
+}
+
+/** Calls a kernel as Skiff calls an export: through JSPI, under a deadline and an account. */
+async function sliced(g: Guest, name: string, arg: number, account = new CpuAccount(g.deadline)) {
+  const kernel = jspi.promising(g.exports[name] as Kernel);
+  const result = (await withDeadline(g.deadline, 60_000, () => kernel(arg), account)) as number;
+  return result >>> 0;
+}
+
+before(async () => {
+  controller.setQuantum(1);
+  interruptible = await WebAssembly.compile(makeInterruptible(plainBytes) as Uint8Array<ArrayBuffer>);
+  const { instance } = await WebAssembly.instantiate(plainBytes as Uint8Array<ArrayBuffer>);
+  plain = instance.exports as Record<string, Kernel>;
+  plain._initialize?.(0);
+  // The watchdog thread starts with the first deadline; run until it is up and asking for yields.
+  const warm = guest();
+  for (let i = 0; i < 50 && sliceCounts.yields === 0; i++) await sliced(warm, 'sort', 400_000);
+});
+after(() => controller.setQuantum(2));
+
+describe('time slicing', () => {
+  test('a yield never changes a result: every kernel, sliced, returns the checksum of the plain build', async () => {
+    const g = guest();
+    for (const [name, arg] of RUNS) {
+      const yieldsBefore = sliceCounts.yields;
+      const expected = (plain[name] as Kernel)(arg) >>> 0;
+      assert.equal(await sliced(g, name, arg), expected, name);
+      assert.ok(sliceCounts.yields > yieldsBefore, `${name} never yielded`);
+    }
+  });
+
+  test('two guests computing at once both progress, and a 1 ms timer keeps running between their slices', async () => {
+    const [a, b] = [guest(), guest()];
+    const finished: string[] = [];
+    let ticks = 0;
+    let longestGap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+      ticks++;
+    }, 1);
+    const started = performance.now();
+    const [x, y] = await Promise.all([
+      sliced(a, 'sort', 2_000_000).then((v) => {
+        finished.push('a');
+        return v;
+      }),
+      sliced(b, 'sort', 2_000_000).then((v) => {
+        finished.push('b');
+        return v;
+      }),
+    ]);
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    assert.equal(x, (plain.sort as Kernel)(2_000_000) >>> 0);
+    assert.equal(y, x);
+    assert.equal(finished.length, 2);
+    // Unsliced, the timer would not run once until a whole sort (hundreds of ms) was over.
+    assert.ok(ticks >= elapsed / 20, `${ticks} ticks in ${elapsed.toFixed(0)} ms`);
+    assert.ok(longestGap < elapsed / 2, `a gap of ${longestGap.toFixed(1)} ms in ${elapsed.toFixed(0)} ms`);
+  });
+
+  test('guest code the host calls synchronously (no JSPI) runs on when asked to yield, and is still stopped at its deadline', async () => {
+    const g = guest();
+    const token = g.deadline.arm(60_000);
+    try {
+      // Long enough for many quanta: each request to yield is refused by V8 and caught.
+      assert.equal((g.exports.sort as Kernel)(1_000_000) >>> 0, (plain.sort as Kernel)(1_000_000) >>> 0);
+    } finally {
+      g.deadline.disarm(token);
+    }
+    const stopped = g.deadline.arm(50);
+    try {
+      assert.throws(() => (g.exports.fib as Kernel)(60), WebAssembly.RuntimeError);
+    } finally {
+      g.deadline.disarm(stopped);
+    }
+  });
+
+  test('a CPU budget stops a guest that computes past it, billing only its own slices', async () => {
+    const [busy, other] = [guest(), guest()];
+    const account = new CpuAccount(busy.deadline, 40);
+    const started = performance.now();
+    const [stopped, fine] = await Promise.allSettled([
+      sliced(busy, 'fib', 60, account),
+      sliced(other, 'sort', 2_000_000),
+    ]);
+    const wall = performance.now() - started;
+    assert.equal(stopped.status, 'rejected');
+    const error = (stopped as PromiseRejectedResult).reason;
+    assert.ok(error instanceof CpuLimitExceeded, String(error));
+    assert.ok(account.usedMs >= 40 && account.usedMs < 40 + 20, `used ${account.usedMs} ms`);
+    assert.equal(fine.status, 'fulfilled');
+    // The two shared the thread: the busy one was stopped later than 40 ms of wall time.
+    assert.ok(wall > account.usedMs, `wall ${wall} ms, CPU ${account.usedMs} ms`);
+  });
+});

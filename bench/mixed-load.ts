@@ -5,12 +5,12 @@
  * latency of each path is reported on its own: Skiff with time slicing (its default), Skiff with
  * `--time-slice off`, and `wasmtime serve` on the same component and the same mix.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WASMTIME_BIN } from '../test/support/install-wasmtime.ts';
 import { aloneUs, type MixClass, type MixLoad, type MixResult, runMix } from './mixed-client.ts';
 import { formatUs } from './report.ts';
-import { measureServer, type ServerCommand } from './server-process.ts';
+import { measureServer, processTree, type ServerCommand } from './server-process.ts';
 
 export const MIXED_GUEST = 'fixtures/rust/hostile/hostile.wasm';
 /** Skiff's workers in every row: this machine's other Skiff "all cores" rows have 2 as well. */
@@ -84,6 +84,11 @@ export interface MixedRow {
   aloneUs?: Record<string, number | undefined>;
   result?: MixResult;
   peakRssKiB?: number;
+  /**
+   * Cores' worth of CPU used during the run by everything but the server's process tree and this
+   * harness (other work on a shared machine); undefined without /proc.
+   */
+  otherCores?: number;
   error?: string;
 }
 
@@ -99,6 +104,32 @@ function fib(n: number): bigint {
   let [a, b] = [0n, 1n];
   for (let i = 0; i < n; i++) [a, b] = [b, (a + b) & 0xffff_ffff_ffff_ffffn];
   return a;
+}
+
+// USER_HZ: the unit of /proc/stat and /proc/PID/stat times on Linux.
+const TICKS_PER_S = 100;
+
+function readTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name: state is field 3, utime and stime fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ticks used so far: by the whole machine (all but idle and iowait), the server's tree, and this process. */
+function cpuTicks(serverPid: number): { busy: number; server: number; self: number } | undefined {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.split(/\s+/).slice(1).map(Number) ?? [];
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+    const server = processTree(serverPid).reduce((sum, pid) => sum + readTicks(pid), 0);
+    return { busy: user + nice + system + irq + softirq + steal, server, self: readTicks(process.pid) };
+  } catch {
+    return undefined;
+  }
 }
 
 export function mixOf(opts: MixedOptions): MixClass[] {
@@ -137,7 +168,14 @@ export async function benchMixed(
     await measureServer(target.command(root), logDir, `mixed-${target.id}`, row, async (server) => {
       row.aloneUs = {};
       for (const c of mix) row.aloneUs[c.name] = await aloneUs(server.url, c, ALONE_REQUESTS);
+      const before = cpuTicks(server.pid);
+      const started = performance.now();
       row.result = await runMix(server.url, mix, load);
+      const after = cpuTicks(server.pid);
+      if (before && after) {
+        const others = after.busy - before.busy - (after.server - before.server) - (after.self - before.self);
+        row.otherCores = Math.max(0, others / TICKS_PER_S / ((performance.now() - started) / 1000));
+      }
       row.peakRssKiB = server.memoryKiB('VmHWM');
     });
     rows.push(row);
@@ -214,6 +252,11 @@ export function mixedTable(section: MixedSection): string {
   const delays = section.rows
     .filter((r) => r.result)
     .map((r) => `${(r.result as MixResult).clientLoopDelayP99Ms.toFixed(1)} ms`);
+  const others = section.rows.filter((r) => r.otherCores !== undefined);
+  if (others.length > 0)
+    notes.push(
+      `Other processes on the machine during each run, warm-up included (neither the server nor this client): ${others.map((r) => `${(r.otherCores as number).toFixed(2)} cores`).join(', ')}.`,
+    );
   if (delays.length > 0)
     notes.push(`The client's own event-loop delay, p99 during each measured run: ${delays.join(', ')}.`);
   return [...lines, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');

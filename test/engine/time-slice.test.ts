@@ -6,23 +6,12 @@
  * CPU budget must stop a guest that computes past it.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { jspi } from '../../src/engine/binding/jspi.ts';
+import { type Kernel, type SlicedKernels, slicedKernels } from '../../bench/compute/sliced.ts';
 import { interruptController } from '../../src/engine/interrupt/controller.ts';
-import { GuestDeadline } from '../../src/engine/interrupt/guest-deadline.ts';
-import {
-  createHostMemory,
-  FLAG_MEMORY,
-  HOST_MEMORY,
-  hostMemories,
-  makeInterruptible,
-  YIELD_TABLE,
-} from '../../src/engine/interrupt/instrument.ts';
-import { CpuAccount, installYield, sliceCounts } from '../../src/engine/interrupt/time-slice.ts';
-import { CpuLimitExceeded, withDeadline } from '../../src/engine/interrupt/with-deadline.ts';
+import { CpuAccount, sliceCounts } from '../../src/engine/interrupt/time-slice.ts';
+import { CpuLimitExceeded } from '../../src/engine/interrupt/with-deadline.ts';
 
-const KERNELS = new URL('../../bench/compute/kernels.wasm', import.meta.url);
 /** Each a few tens of ms: dozens of quanta. */
 const RUNS: Array<[string, number]> = [
   ['sha256', 2],
@@ -34,49 +23,18 @@ const RUNS: Array<[string, number]> = [
   ['fib', 30],
 ];
 
-type Kernel = (arg: number) => number;
 const controller = interruptController();
-const plainBytes = new Uint8Array(readFileSync(KERNELS));
+let kernels: SlicedKernels;
 let plain: Record<string, Kernel>;
-let interruptible: WebAssembly.Module;
-
-interface Guest {
-  exports: Record<string, Kernel>;
-  deadline: GuestDeadline;
-}
-
-/** An instance the way Component.instantiate makes one: host memories, flag memory, yield table. */
-function guest(): Guest {
-  const deadline = new GuestDeadline(controller);
-  const memories: Record<string, WebAssembly.Memory> = {};
-  for (const memory of hostMemories(makeInterruptible(plainBytes)))
-    memories[memory.index] = createHostMemory(memory);
-  const instance = new WebAssembly.Instance(interruptible, {
-    [HOST_MEMORY]: memories,
-    [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: deadline.flagMemory },
-  });
-  installYield(instance.exports[YIELD_TABLE] as WebAssembly.Table);
-  const exports = instance.exports as Record<string, Kernel>;
-  exports._initialize?.(0);
-  return { exports, deadline };
-}
-
-/** Calls a kernel as Skiff calls an export: through JSPI, under a deadline and an account. */
-async function sliced(g: Guest, name: string, arg: number, account = new CpuAccount(g.deadline)) {
-  const kernel = jspi.promising(g.exports[name] as Kernel);
-  const result = (await withDeadline(g.deadline, 60_000, () => kernel(arg), account)) as number;
-  return result >>> 0;
-}
+const guest = () => kernels.guest();
 
 before(async () => {
   controller.setQuantum(1);
-  interruptible = await WebAssembly.compile(makeInterruptible(plainBytes) as Uint8Array<ArrayBuffer>);
-  const { instance } = await WebAssembly.instantiate(plainBytes as Uint8Array<ArrayBuffer>);
-  plain = instance.exports as Record<string, Kernel>;
-  plain._initialize?.(0);
+  kernels = await slicedKernels();
+  plain = kernels.plain;
   // The watchdog thread starts with the first deadline; run until it is up and asking for yields.
   const warm = guest();
-  for (let i = 0; i < 50 && sliceCounts.yields === 0; i++) await sliced(warm, 'sort', 400_000);
+  for (let i = 0; i < 50 && sliceCounts.yields === 0; i++) await warm.run('sort', 400_000);
 });
 after(() => controller.setQuantum(2));
 
@@ -86,7 +44,7 @@ describe('time slicing', () => {
     for (const [name, arg] of RUNS) {
       const yieldsBefore = sliceCounts.yields;
       const expected = (plain[name] as Kernel)(arg) >>> 0;
-      assert.equal(await sliced(g, name, arg), expected, name);
+      assert.equal(await g.run(name, arg), expected, name);
       assert.ok(sliceCounts.yields > yieldsBefore, `${name} never yielded`);
     }
   });
@@ -105,11 +63,11 @@ describe('time slicing', () => {
     }, 1);
     const started = performance.now();
     const [x, y] = await Promise.all([
-      sliced(a, 'sort', 2_000_000).then((v) => {
+      a.run('sort', 2_000_000).then((v) => {
         finished.push('a');
         return v;
       }),
-      sliced(b, 'sort', 2_000_000).then((v) => {
+      b.run('sort', 2_000_000).then((v) => {
         finished.push('b');
         return v;
       }),
@@ -146,8 +104,8 @@ describe('time slicing', () => {
     const account = new CpuAccount(busy.deadline, 40);
     const started = performance.now();
     const [stopped, fine] = await Promise.allSettled([
-      sliced(busy, 'fib', 60, account),
-      sliced(other, 'sort', 2_000_000),
+      busy.run('fib', 60, account),
+      other.run('sort', 2_000_000),
     ]);
     const wall = performance.now() - started;
     assert.equal(stopped.status, 'rejected');

@@ -78,6 +78,7 @@ export class InterruptController {
   readonly #channel = new MessageChannel();
   #nextTicket = TICKET_STEP;
   #watchdog: Worker | undefined;
+  #watchdogReady: Promise<void> | undefined;
 
   constructor() {
     this.setQuantum(DEFAULT_QUANTUM_MS);
@@ -178,6 +179,16 @@ export class InterruptController {
     if (this.#watchdog) this.#channel.port1.postMessage(message);
   }
 
+  /**
+   * Starts the watchdog thread now, resolving once it watches. It starts by itself with the first
+   * deadline, but a new thread takes ~100 ms to load, and until then no guest is asked to yield:
+   * a server starts it before it serves.
+   */
+  startWatchdog(): Promise<void> {
+    this.#ensureWatchdog();
+    return this.#watchdogReady as Promise<void>;
+  }
+
   #ensureWatchdog(): void {
     if (this.#watchdog) return;
     Atomics.store(this.#control, STOP, 0);
@@ -195,8 +206,15 @@ export class InterruptController {
       },
       transferList: [this.#channel.port2],
     });
-    // The watchdog never keeps the process alive; it dies with it.
-    this.#watchdog.unref();
+    const watchdog = this.#watchdog;
+    this.#watchdogReady = new Promise((resolve, reject) => {
+      watchdog.once('message', () => {
+        // The watchdog never keeps the process alive once it watches; it dies with it.
+        watchdog.unref();
+        resolve();
+      });
+      watchdog.once('error', reject);
+    });
     this.#channel.port1.unref();
   }
 

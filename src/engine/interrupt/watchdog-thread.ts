@@ -6,7 +6,7 @@
  * a quantum or its CPU budget is spent, asks the running instances for a checkpoint (flag byte 1);
  * the guest then yields or is stopped (time-slice.ts). controller.ts documents the shared layout.
  */
-import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { tripFlag, type WatchdogMessage } from './controller.ts';
 
 const { control, deadlines, tickets, run, runTimes, flags, port, tickMs } = workerData as {
@@ -78,6 +78,7 @@ function askForCheckpoint(at: number, quantumMs: number): void {
 }
 
 let lastDeadlineScan = 0;
+parentPort?.postMessage('watching');
 for (;;) {
   if (Atomics.load(control, STOP) !== 0) break;
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port))

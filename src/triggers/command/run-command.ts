@@ -77,7 +77,9 @@ export async function runCommand(file: string, options: RunOptions): Promise<Run
   });
   try {
     if (options.timeSliceMs !== undefined) interruptController().setQuantum(options.timeSliceMs);
+    const watching = interruptController().startWatchdog();
     const guest = await component.instantiate(instance.imports);
+    await watching;
     try {
       await withDeadline(
         guest.deadline,

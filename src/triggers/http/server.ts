@@ -179,7 +179,10 @@ function unavailable(res: ServerResponse, why: string): void {
 }
 
 export async function startHttpServer(app: App, options: HttpServerOptions): Promise<RunningHttpServer> {
-  if (options.timeSliceMs !== undefined) interruptController().setQuantum(options.timeSliceMs);
+  const interrupts = interruptController();
+  if (options.timeSliceMs !== undefined) interrupts.setQuantum(options.timeSliceMs);
+  // Started now, loading while the components load; awaited before the first request.
+  const watching = interrupts.startWatchdog();
   const table = RouteTable.fromSpecs(app.httpRoutes);
   const served = new Map<string, ServedComponent>();
   for (const { component: id } of table.routes()) {
@@ -276,6 +279,8 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     },
   );
 
+  // Ready before the first request, so that one is sliced from its start too.
+  await watching;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       const where = `${options.host}:${options.port}`;

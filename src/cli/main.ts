@@ -11,10 +11,11 @@ const USAGE = `skiff — serve and run WebAssembly components
 
   skiff up [--from PATH] [--listen HOST:PORT] [--component FILE.wasm] [--route ROUTE]
            [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]...
-           [--allow-bind tcp://IP:PORT]... [--timeout 30s] [--max-memory 128MiB] [--max-concurrent 2048]
-           [--workers N] [--binder skiff|jco]
+           [--allow-bind tcp://IP:PORT]... [--timeout 30s] [--max-cpu 5s] [--max-memory 128MiB]
+           [--max-concurrent 2048] [--time-slice 2ms|off] [--log-requests] [--workers N] [--binder skiff|jco]
   skiff run [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]... [--timeout 2s]
-            [--allow-bind tcp://IP:PORT]... [--max-memory 64MiB] [--binder skiff|jco] FILE.wasm [ARGS...]
+            [--max-cpu 1s] [--allow-bind tcp://IP:PORT]... [--max-memory 64MiB] [--binder skiff|jco]
+            FILE.wasm [ARGS...]
   skiff inspect FILE.wasm
 `;
 

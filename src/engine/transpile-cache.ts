@@ -39,7 +39,12 @@ export async function transpileCached(
   bytes: Uint8Array,
   cacheDir = defaultCacheDir(),
 ): Promise<TranspiledComponent> {
-  const hash = createHash('sha256').update(CACHE_FORMAT).update(bytes).digest('hex');
+  // The glue awaits exactly the imports listed, so a change to the list is a different glue.
+  const hash = createHash('sha256')
+    .update(CACHE_FORMAT)
+    .update(JSON.stringify(SUSPENDING_IMPORTS))
+    .update(bytes)
+    .digest('hex');
   const dir = join(cacheDir, 'components', hash);
   const metaPath = join(dir, 'meta.json');
   if (!existsSync(metaPath)) await transpileInto(bytes, dir);

@@ -2,30 +2,26 @@
  * `wasi:filesystem/types#descriptor`: an open file or folder inside one mount, always backed by a
  * host fd. Every `*-at` path goes through resolvePath from the folder's fd, every change through
  * #mutable, so a guest cannot leave its folder or write to a read-only mount.
+ * Every call that reaches the file system returns a promise and runs in libuv's thread pool, so the
+ * guest suspends (JSPI; SUSPENDING_IMPORTS in src/engine/core-module.ts) while the event loop goes
+ * on serving others. Type and identity never change for an open fd, so they are read once, at open.
  */
-import type { BigIntStats } from 'node:fs';
+import { type BigIntStats, constants, fstatSync, openSync } from 'node:fs';
+import { link, lstat, mkdir, opendir, readlink, rename, rmdir, symlink, unlink } from 'node:fs/promises';
+import { type InputStream, OutputStream } from '../io/streams.ts';
+import { fsError, translatedAsync } from './errors.ts';
+import { DirectoryEntryStream, fileInputStream, fileSink } from './file-io.ts';
 import {
-  closeSync,
-  constants,
-  fdatasyncSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  linkSync,
-  lstatSync,
-  mkdirSync,
-  opendirSync,
-  openSync,
-  readlinkSync,
-  readSync,
-  renameSync,
-  rmdirSync,
-  symlinkSync,
-  unlinkSync,
-} from 'node:fs';
-import { InputStream, OutputStream } from '../io/streams.ts';
-import { fsError, translated } from './errors.ts';
-import { DirectoryEntryStream, fileSink, fileSource, writeAll } from './file-io.ts';
+  closeFd,
+  fdatasyncFd,
+  fstatBig,
+  fsyncFd,
+  ftruncateFd,
+  HostFd,
+  openPath,
+  readAt,
+  writeAllAt,
+} from './host-fd.ts';
 import {
   type Advice,
   type DescriptorFlags,
@@ -33,24 +29,31 @@ import {
   type DescriptorType,
   describeStat,
   descriptorTypeOf,
+  type FileIdentity,
   type MetadataHashValue,
   metadataHashOf,
   type OpenFlags,
   type PathFlags,
 } from './metadata.ts';
+import { type LockMode, namespaceLock } from './namespace-lock.ts';
 import {
   checkSymlinkTarget,
   folderPath,
-  type ResolvedPath,
+  type PathBase,
   requireEntryName,
   resolvePath,
   type Sandbox,
 } from './sandbox-path.ts';
 import { type NewTimestamp, setTimes } from './set-times.ts';
 
-/** Host fds and folder listings one instance holds, closed together when the instance ends. */
+/**
+ * Host fds and folder listings one instance holds, closed together when the instance ends or is
+ * reset for its next request.
+ */
 export class OpenHandles {
   readonly #open = new Set<{ close(): void }>();
+  /** How many times everything was closed: an open under way across a closeAll must not survive it. */
+  generation = 0;
   add(handle: { close(): void }): void {
     this.#open.add(handle);
   }
@@ -58,6 +61,7 @@ export class OpenHandles {
     this.#open.delete(handle);
   }
   closeAll(): void {
+    this.generation++;
     for (const handle of this.#open) handle.close();
     this.#open.clear();
   }
@@ -70,53 +74,64 @@ const { O_SYNC = 0, O_DSYNC = 0 } = constants;
 /** Largest single `read` handed to a guest, whatever length it asks for. */
 const MAX_READ = 1 << 20;
 
+const followFlag = (pathFlags: PathFlags) => (pathFlags.symlinkFollow ? 'follow' : 'keep');
+
 export class Descriptor {
   readonly #sandbox: Sandbox;
   readonly #handles: OpenHandles;
   /** Host names from the mount root down to this folder or file. */
   readonly #parts: string[];
-  readonly #isDirectory: boolean;
+  readonly #type: DescriptorType;
+  readonly #identity: FileIdentity;
   readonly #flags: DescriptorFlags;
-  #fd: number | undefined;
+  readonly #fd: HostFd;
   readonly #handle = { close: () => this.#close() };
 
-  /** @internal Takes ownership of `fd`. */
+  /** @internal Takes ownership of `fd`; `stat` is its fstat, taken when it was opened. */
   constructor(
     sandbox: Sandbox,
     handles: OpenHandles,
     parts: string[],
     fd: number,
-    isDirectory: boolean,
+    stat: BigIntStats,
     flags: DescriptorFlags,
   ) {
     this.#sandbox = sandbox;
     this.#handles = handles;
     this.#parts = parts;
-    this.#fd = fd;
-    this.#isDirectory = isDirectory;
+    this.#fd = new HostFd(fd);
+    this.#type = descriptorTypeOf(stat);
+    this.#identity = { dev: stat.dev, ino: stat.ino };
     this.#flags = flags;
     handles.add(this.#handle);
   }
 
-  /** @internal A preopen: the root folder of a mount. */
+  /**
+   * @internal A preopen: the root folder of a mount. Synchronous, one open(2) of a folder resolved
+   * at start: get-directories stays out of SUSPENDING_IMPORTS, so a guest may call it from anywhere.
+   */
   static openRoot(sandbox: Sandbox, handles: OpenHandles): Descriptor {
     const fd = openSync(sandbox.hostRoot, O_RDONLY | O_DIRECTORY);
-    return new Descriptor(sandbox, handles, [], fd, true, { read: true, mutateDirectory: !sandbox.readOnly });
+    let stat: BigIntStats;
+    try {
+      stat = fstatSync(fd, { bigint: true });
+    } catch (e) {
+      closeFd(fd);
+      throw e;
+    }
+    return new Descriptor(sandbox, handles, [], fd, stat, { read: true, mutateDirectory: !sandbox.readOnly });
   }
 
   readViaStream(offset: bigint): InputStream {
-    this.#file('read');
-    return new InputStream(fileSource(() => this.#openFd(), offset));
+    return fileInputStream(this.#file('read'), offset);
   }
 
   writeViaStream(offset: bigint): OutputStream {
-    this.#file('write');
-    return new OutputStream(fileSink(() => this.#openFd(), offset));
+    return new OutputStream(fileSink(this.#file('write'), offset));
   }
 
   appendViaStream(): OutputStream {
-    this.#file('write');
-    return new OutputStream(fileSink(() => this.#openFd(), 'append'));
+    return new OutputStream(fileSink(this.#file('write'), 'append'));
   }
 
   advise(_offset: bigint, _length: bigint, _advice: Advice): void {
@@ -124,114 +139,131 @@ export class Descriptor {
     this.#file();
   }
 
-  syncData(): void {
-    translated(() => fdatasyncSync(this.#openFd()));
+  async syncData(): Promise<void> {
+    return this.#io(this.#fd, fdatasyncFd);
   }
 
-  sync(): void {
-    translated(() => fsyncSync(this.#openFd()));
+  async sync(): Promise<void> {
+    return this.#io(this.#fd, fsyncFd);
   }
 
   getFlags(): DescriptorFlags {
-    this.#openFd();
+    this.#fd.check();
     return { ...this.#flags };
   }
 
   getType(): DescriptorType {
-    return descriptorTypeOf(this.#fstat());
+    this.#fd.check();
+    return this.#type;
   }
 
-  setSize(size: bigint): void {
-    const fd = this.#file('write');
-    translated(() => ftruncateSync(fd, Number(size)));
+  async setSize(size: bigint): Promise<void> {
+    return this.#io(this.#file('write'), (fd) => ftruncateFd(fd, Number(size)));
   }
 
-  setTimes(dataAccess: NewTimestamp, dataModification: NewTimestamp): void {
-    const fd = this.#openFd();
+  async setTimes(dataAccess: NewTimestamp, dataModification: NewTimestamp): Promise<void> {
     this.#mutable();
-    translated(() => setTimes({ fd }, dataAccess, dataModification));
+    return this.#io(this.#fd, (fd) => setTimes({ fd }, dataAccess, dataModification));
   }
 
-  read(length: bigint, offset: bigint): [Uint8Array, boolean] {
-    const fd = this.#file('read');
+  async read(length: bigint, offset: bigint): Promise<[Uint8Array, boolean]> {
+    const file = this.#file('read');
     const max = Number(length > BigInt(MAX_READ) ? BigInt(MAX_READ) : length);
-    const buffer = Buffer.alloc(max);
-    const count = translated(() => readSync(fd, buffer, 0, max, offset));
-    return [buffer.subarray(0, count), count === 0 && max > 0];
+    // Nothing to read, nothing to wait for (0.3's read-via-stream checks a descriptor this way).
+    if (max === 0) return [new Uint8Array(0), false];
+    const bytes = await this.#io(file, (fd) => readAt(fd, max, offset));
+    return [bytes, bytes.length === 0];
   }
 
-  write(buffer: Uint8Array, offset: bigint): bigint {
-    const fd = this.#file('write');
-    translated(() => writeAll(fd, buffer, offset));
+  async write(buffer: Uint8Array, offset: bigint): Promise<bigint> {
+    const file = this.#file('write');
+    if (buffer.length > 0) await this.#io(file, (fd) => writeAllAt(fd, buffer, offset));
     return BigInt(buffer.length);
   }
 
-  readDirectory(): DirectoryEntryStream {
-    this.#directory();
-    const path = translated(() => folderPath(this.#sandbox, this.#parts, this.#openFd()));
-    const onClose = (stream: DirectoryEntryStream) => this.#handles.delete(stream);
-    const only = this.#sandbox.only;
-    let stream: DirectoryEntryStream;
-    if (only && this.#parts.length === 0) {
-      const stat = lstatSync(`${path}/${only.hostName}`, { throwIfNoEntry: false });
-      stream = new DirectoryEntryStream(
-        undefined,
-        path,
-        stat ? [{ type: descriptorTypeOf(stat), name: only.guestName }] : [],
-        onClose,
-      );
-    } else {
-      stream = new DirectoryEntryStream(
-        translated(() => opendirSync(path)),
-        path,
-        [],
-        onClose,
-      );
+  async readDirectory(): Promise<DirectoryEntryStream> {
+    const generation = this.#handles.generation;
+    const stream = await this.#at('shared', async (base) => {
+      const onClose = (s: DirectoryEntryStream) => this.#handles.delete(s);
+      const only = this.#sandbox.only;
+      if (only && this.#parts.length === 0) {
+        const stat = await lstat(`${base.hostPath}/${only.hostName}`).catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return undefined;
+          throw e;
+        });
+        const fixed = stat ? [{ type: descriptorTypeOf(stat), name: only.guestName }] : [];
+        return new DirectoryEntryStream(undefined, base.hostPath, fixed, this.#fd, onClose);
+      }
+      const dir = await opendir(base.hostPath);
+      return new DirectoryEntryStream(dir, base.hostPath, [], this.#fd, onClose);
+    });
+    if (this.#handles.generation !== generation) {
+      stream.close();
+      throw fsError('bad-descriptor', 'the instance let go of its files while the folder was opened');
     }
     this.#handles.add(stream);
     return stream;
   }
 
-  createDirectoryAt(path: string): void {
+  async createDirectoryAt(path: string): Promise<void> {
     this.#mutable();
-    const target = this.#resolve(path, 'keep');
-    requireEntryName(target, 'exist');
-    translated(() => mkdirSync(target.hostPath));
+    return this.#at('exclusive', async (base) => {
+      const target = await resolvePath(base, path, 'keep');
+      requireEntryName(target, 'exist');
+      await mkdir(target.hostPath);
+    });
   }
 
-  stat(): DescriptorStat {
-    return describeStat(this.#fstat());
+  async stat(): Promise<DescriptorStat> {
+    return describeStat(await this.#io(this.#fd, fstatBig));
   }
 
-  statAt(pathFlags: PathFlags, path: string): DescriptorStat {
-    const target = this.#resolve(path, pathFlags.symlinkFollow ? 'follow' : 'keep');
-    return describeStat(translated(() => lstatSync(target.hostPath, { bigint: true })));
+  async statAt(pathFlags: PathFlags, path: string): Promise<DescriptorStat> {
+    return this.#at('shared', async (base) => {
+      const target = await resolvePath(base, path, followFlag(pathFlags));
+      return describeStat(await lstat(target.hostPath, { bigint: true }));
+    });
   }
 
-  setTimesAt(
+  async setTimesAt(
     pathFlags: PathFlags,
     path: string,
     dataAccess: NewTimestamp,
     dataModification: NewTimestamp,
-  ): void {
+  ): Promise<void> {
     this.#mutable();
-    const target = this.#resolve(path, pathFlags.symlinkFollow ? 'follow' : 'keep');
-    translated(() => {
-      lstatSync(target.hostPath);
-      setTimes({ path: target.hostPath, follow: false }, dataAccess, dataModification);
+    return this.#at('shared', async (base) => {
+      const target = await resolvePath(base, path, followFlag(pathFlags));
+      await lstat(target.hostPath);
+      await setTimes({ path: target.hostPath, follow: false }, dataAccess, dataModification);
     });
   }
 
-  linkAt(oldPathFlags: PathFlags, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
+  async linkAt(
+    oldPathFlags: PathFlags,
+    oldPath: string,
+    newDescriptor: Descriptor,
+    newPath: string,
+  ): Promise<void> {
     this.#mutable();
     newDescriptor.#mutable();
-    const source = this.#resolve(oldPath, oldPathFlags.symlinkFollow ? 'follow' : 'keep');
-    const target = newDescriptor.#resolve(newPath, 'keep');
-    requireEntryName(target, 'exist');
-    translated(() => linkSync(source.hostPath, target.hostPath));
+    newDescriptor.#directory();
+    return this.#at('exclusive', (base) =>
+      newDescriptor.#fd.use(async (newFd) => {
+        const source = await resolvePath(base, oldPath, followFlag(oldPathFlags));
+        const target = await resolvePath(await newDescriptor.#base(newFd), newPath, 'keep');
+        requireEntryName(target, 'exist');
+        await link(source.hostPath, target.hostPath);
+      }),
+    );
   }
 
-  openAt(pathFlags: PathFlags, path: string, openFlags: OpenFlags, flags: DescriptorFlags): Descriptor {
+  async openAt(
+    pathFlags: PathFlags,
+    path: string,
+    openFlags: OpenFlags,
+    flags: DescriptorFlags,
+  ): Promise<Descriptor> {
     this.#directory();
     const { create = false, directory = false, exclusive = false, truncate = false } = openFlags;
     if (directory && (create || exclusive || truncate)) throw fsError('invalid');
@@ -239,9 +271,8 @@ export class Descriptor {
     if (this.#sandbox.readOnly && (writes || flags.mutateDirectory)) throw fsError('read-only');
     // O_CREAT|O_EXCL never follows a final symlink (POSIX), so resolve it as the link itself.
     const follow = pathFlags.symlinkFollow && !(create && exclusive);
-    const target = this.#resolve(path, follow ? 'follow' : 'keep');
     const access = !writes ? O_RDONLY : flags.read || !flags.write ? O_RDWR : O_WRONLY;
-    // O_NONBLOCK keeps a FIFO in the mount from blocking the whole host on open.
+    // O_NONBLOCK keeps a FIFO in the mount from holding a thread-pool thread on open.
     let mode = access | O_NOFOLLOW | O_NONBLOCK;
     if (directory) mode |= O_DIRECTORY;
     if (create) mode |= O_CREAT;
@@ -249,74 +280,95 @@ export class Descriptor {
     if (truncate) mode |= O_TRUNC;
     if (flags.fileIntegritySync || flags.requestedWriteSync) mode |= O_SYNC;
     if (flags.dataIntegritySync) mode |= O_DSYNC;
-    const fd = translated(() => openSync(target.hostPath, mode, 0o666));
-    let isDirectory: boolean;
+    const generation = this.#handles.generation;
+    // Creating a file changes the tree; opening one only looks at it.
+    const { fd, parts } = await this.#at(create ? 'exclusive' : 'shared', async (base) => {
+      const target = await resolvePath(base, path, follow ? 'follow' : 'keep');
+      return { fd: await openPath(target.hostPath, mode, 0o666), parts: target.parts };
+    });
+    let stat: BigIntStats;
     try {
-      isDirectory = translated(() => fstatSync(fd).isDirectory());
+      stat = await translatedAsync(() => fstatBig(fd));
+      if (this.#handles.generation !== generation)
+        throw fsError('bad-descriptor', 'the instance let go of its files while this one was opened');
     } catch (e) {
-      closeSync(fd);
+      closeFd(fd);
       throw e;
     }
     const opened: DescriptorFlags = { ...flags };
-    if (isDirectory) {
+    if (stat.isDirectory()) {
       opened.read = true;
       opened.mutateDirectory = !this.#sandbox.readOnly && Boolean(flags.mutateDirectory);
     }
-    return new Descriptor(this.#sandbox, this.#handles, target.parts, fd, isDirectory, opened);
+    return new Descriptor(this.#sandbox, this.#handles, parts, fd, stat, opened);
   }
 
-  readlinkAt(path: string): string {
-    const target = this.#resolve(path, 'keep');
-    return translated(() => readlinkSync(target.hostPath, 'utf8'));
+  async readlinkAt(path: string): Promise<string> {
+    return this.#at('shared', async (base) => {
+      const target = await resolvePath(base, path, 'keep');
+      return readlink(target.hostPath, 'utf8');
+    });
   }
 
-  removeDirectoryAt(path: string): void {
+  async removeDirectoryAt(path: string): Promise<void> {
     this.#mutable();
-    const target = this.#resolve(path, 'keep');
-    requireEntryName(target, 'invalid');
-    translated(() => rmdirSync(target.hostPath));
+    return this.#at('exclusive', async (base) => {
+      const target = await resolvePath(base, path, 'keep');
+      requireEntryName(target, 'invalid');
+      await rmdir(target.hostPath);
+    });
   }
 
-  renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void {
+  async renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): Promise<void> {
     this.#mutable();
     newDescriptor.#mutable();
-    const source = this.#resolve(oldPath, 'keep');
-    const target = newDescriptor.#resolve(newPath, 'keep');
-    requireEntryName(source, 'invalid');
-    requireEntryName(target, 'invalid');
-    translated(() => renameSync(source.hostPath, target.hostPath));
+    newDescriptor.#directory();
+    return this.#at('exclusive', (base) =>
+      newDescriptor.#fd.use(async (newFd) => {
+        const source = await resolvePath(base, oldPath, 'keep');
+        const target = await resolvePath(await newDescriptor.#base(newFd), newPath, 'keep');
+        requireEntryName(source, 'invalid');
+        requireEntryName(target, 'invalid');
+        await rename(source.hostPath, target.hostPath);
+      }),
+    );
   }
 
-  symlinkAt(oldPath: string, newPath: string): void {
+  async symlinkAt(oldPath: string, newPath: string): Promise<void> {
     this.#mutable();
-    const link = this.#resolve(newPath, 'keep');
-    requireEntryName(link, 'exist');
-    checkSymlinkTarget(link.parts.length - 1 - this.#parts.length, oldPath);
-    translated(() => symlinkSync(oldPath, link.hostPath));
+    return this.#at('exclusive', async (base) => {
+      const link = await resolvePath(base, newPath, 'keep');
+      requireEntryName(link, 'exist');
+      checkSymlinkTarget(link.parts.length - 1 - this.#parts.length, oldPath);
+      await symlink(oldPath, link.hostPath);
+    });
   }
 
-  unlinkFileAt(path: string): void {
+  async unlinkFileAt(path: string): Promise<void> {
     this.#mutable();
-    const target = this.#resolve(path, 'keep');
-    requireEntryName(target, 'invalid');
-    translated(() => unlinkSync(target.hostPath));
+    return this.#at('exclusive', async (base) => {
+      const target = await resolvePath(base, path, 'keep');
+      requireEntryName(target, 'invalid');
+      await unlink(target.hostPath);
+    });
   }
 
   isSameObject(other: Descriptor): boolean {
     if (other === this) return true;
-    if (this.#fd === undefined || other.#fd === undefined) return false;
-    const a = this.#fstat();
-    const b = other.#fstat();
-    return a.dev === b.dev && a.ino === b.ino;
+    if (!this.#fd.isOpen || !other.#fd.isOpen) return false;
+    return this.#identity.dev === other.#identity.dev && this.#identity.ino === other.#identity.ino;
   }
 
   metadataHash(): MetadataHashValue {
-    return metadataHashOf(this.#fstat());
+    this.#fd.check();
+    return metadataHashOf(this.#identity);
   }
 
-  metadataHashAt(pathFlags: PathFlags, path: string): MetadataHashValue {
-    const target = this.#resolve(path, pathFlags.symlinkFollow ? 'follow' : 'keep');
-    return metadataHashOf(translated(() => lstatSync(target.hostPath, { bigint: true })));
+  async metadataHashAt(pathFlags: PathFlags, path: string): Promise<MetadataHashValue> {
+    return this.#at('shared', async (base) => {
+      const target = await resolvePath(base, path, followFlag(pathFlags));
+      return metadataHashOf(await lstat(target.hostPath, { bigint: true }));
+    });
   }
 
   [Symbol.dispose](): void {
@@ -324,53 +376,49 @@ export class Descriptor {
   }
 
   #close(): void {
-    if (this.#fd === undefined) return;
-    const fd = this.#fd;
-    this.#fd = undefined;
+    if (!this.#fd.isOpen) return;
     this.#handles.delete(this.#handle);
-    try {
-      closeSync(fd);
-    } catch {
-      // Closing can only fail for an fd that is already gone; nothing is left to release.
-    }
+    this.#fd.close();
   }
 
-  #openFd(): number {
-    if (this.#fd === undefined) throw fsError('bad-descriptor');
+  /** An operation on an open fd, in the thread pool; errno failures become `err(code)`. */
+  #io<T>(file: HostFd, op: (fd: number) => Promise<T>): Promise<T> {
+    return translatedAsync(() => file.use(op));
+  }
+
+  /**
+   * A `*-at` operation: on this folder's fd, under the namespace lock from resolution to the last
+   * syscall (exclusive when it changes the tree); errno failures become `err(code)`.
+   */
+  #at<T>(mode: LockMode, op: (base: PathBase) => Promise<T>): Promise<T> {
+    this.#directory();
+    return translatedAsync(() =>
+      this.#fd.use((fd) => namespaceLock.run(mode, async () => op(await this.#base(fd)))),
+    );
+  }
+
+  async #base(fd: number): Promise<PathBase> {
+    const sandbox = this.#sandbox;
+    const parts = this.#parts;
+    return { sandbox, parts, hostPath: await folderPath(sandbox, parts, fd) };
+  }
+
+  /** A file descriptor opened for `access`; folders and missing access are bad-descriptor. */
+  #file(access?: 'read' | 'write'): HostFd {
+    this.#fd.check();
+    if (this.#type === 'directory') throw fsError(access === undefined ? 'bad-descriptor' : 'is-directory');
+    if (access && !this.#flags[access]) throw fsError('bad-descriptor');
+    if (access === 'write' && this.#sandbox.readOnly) throw fsError('read-only');
     return this.#fd;
   }
 
-  #fstat(): BigIntStats {
-    const fd = this.#openFd();
-    return translated(() => fstatSync(fd, { bigint: true }));
-  }
-
-  /** The fd of a file descriptor opened for `access`; folders and missing access are bad-descriptor. */
-  #file(access?: 'read' | 'write'): number {
-    const fd = this.#openFd();
-    if (this.#isDirectory) throw fsError(access === undefined ? 'bad-descriptor' : 'is-directory');
-    if (access && !this.#flags[access]) throw fsError('bad-descriptor');
-    if (access === 'write' && this.#sandbox.readOnly) throw fsError('read-only');
-    return fd;
-  }
-
   #directory(): void {
-    this.#openFd();
-    if (!this.#isDirectory) throw fsError('not-directory');
+    this.#fd.check();
+    if (this.#type !== 'directory') throw fsError('not-directory');
   }
 
   #mutable(): void {
-    this.#openFd();
+    this.#fd.check();
     if (this.#sandbox.readOnly) throw fsError('read-only', 'the mount is read-only');
-  }
-
-  #resolve(path: string, finalSymlink: 'follow' | 'keep'): ResolvedPath {
-    this.#directory();
-    const sandbox = this.#sandbox;
-    const parts = this.#parts;
-    const fd = this.#openFd();
-    return translated(() =>
-      resolvePath({ sandbox, parts, hostPath: folderPath(sandbox, parts, fd) }, path, finalSymlink),
-    );
   }
 }

@@ -67,19 +67,34 @@ export function errorCodeOf(e: unknown): ErrorCode | undefined {
 }
 
 /**
- * Runs a host fs operation and turns Node errno failures into `err(code)` results. Anything else
- * (a host bug) stays a trap, so it is not mistaken for an ordinary filesystem failure.
+ * What a failed host fs operation becomes: Node errno failures turn into `err(code)` results.
+ * Anything else (a host bug) stays as it is, a trap, so it is not mistaken for an ordinary
+ * filesystem failure.
  */
+export function translatedError(e: unknown): unknown {
+  if (e instanceof FilesystemError) return e;
+  const code = errorCodeOf(e);
+  if (code) return fsError(code, (e as Error).message);
+  // An errno this table does not know is still an I/O failure, not a host bug.
+  if (typeof (e as NodeJS.ErrnoException | undefined)?.errno === 'number')
+    return fsError('io', (e as Error).message);
+  return e;
+}
+
+/** Runs a synchronous host fs operation, its errno failures as `err(code)` (see translatedError). */
 export function translated<T>(operation: () => T): T {
   try {
     return operation();
   } catch (e) {
-    if (e instanceof FilesystemError) throw e;
-    const code = errorCodeOf(e);
-    if (code) throw fsError(code, (e as Error).message);
-    // An errno this table does not know is still an I/O failure, not a host bug.
-    if (typeof (e as NodeJS.ErrnoException | undefined)?.errno === 'number')
-      throw fsError('io', (e as Error).message);
-    throw e;
+    throw translatedError(e);
+  }
+}
+
+/** Runs an asynchronous host fs operation, its errno failures as `err(code)` (see translatedError). */
+export async function translatedAsync<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (e) {
+    throw translatedError(e);
   }
 }

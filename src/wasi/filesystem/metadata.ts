@@ -52,8 +52,11 @@ export function describeStat(stat: BigIntStats): DescriptorStat {
   };
 }
 
+/** What names a file on the host, whatever path leads to it; fixed for as long as an fd is open on it. */
+export type FileIdentity = Pick<BigIntStats, 'dev' | 'ino'>;
+
 /** A stable identity per (device, inode) that does not hand the guest raw host inode numbers. */
-export function metadataHashOf(stat: BigIntStats): MetadataHashValue {
+export function metadataHashOf(stat: FileIdentity): MetadataHashValue {
   const digest = createHash('sha256').update(`${stat.dev}:${stat.ino}`).digest();
   return { lower: digest.readBigUInt64LE(0), upper: digest.readBigUInt64LE(8) };
 }

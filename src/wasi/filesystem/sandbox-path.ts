@@ -7,12 +7,15 @@
  * opened, and the host path handed to Node afterwards never ends in a symlink the kernel would
  * follow: callers use the no-follow variants of syscalls.
  *
- * Resolution and the syscall that uses it run in one synchronous stretch, so no guest in this
- * process can swap a component in between; a host process that races us on the mount could.
+ * Every lookup runs in libuv's thread pool. Callers hold the namespace lock (namespace-lock.ts)
+ * from resolution to the syscall that uses it, so no guest in this process can swap a component in
+ * between; a host process that races us on the mount could.
  */
-import { existsSync, fstatSync, lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsError } from './errors.ts';
+import { fstatPlain } from './host-fd.ts';
 
 /** Symlinks expanded in one resolution before giving up with `loop` (Linux's MAXSYMLINKS). */
 const MAX_SYMLINK_EXPANSIONS = 40;
@@ -66,7 +69,7 @@ const PROC_FD = existsSync(`/proc/${process.pid}/fd`) ? `/proc/${process.pid}/fd
  * guest may since have renamed the folder and put a symlink in its place, one that the kernel would
  * follow as an intermediate component, out of the mount.
  */
-export function folderPath(sandbox: Sandbox, parts: string[], fd: number): string {
+export async function folderPath(sandbox: Sandbox, parts: string[], fd: number): Promise<string> {
   // The trailing `.` makes the folder, not the /proc link itself, what lstat and O_NOFOLLOW see.
   return PROC_FD ? `${PROC_FD}/${fd}/.` : verifiedFolderPath(sandbox, parts, fd);
 }
@@ -75,24 +78,36 @@ export function folderPath(sandbox: Sandbox, parts: string[], fd: number): strin
 export const procFdPath = (fd: number): string | undefined => (PROC_FD ? `${PROC_FD}/${fd}` : undefined);
 
 /** Without /proc: the kept path must still lead through real folders to the very folder `fd` is. */
-export function verifiedFolderPath(sandbox: Sandbox, parts: string[], fd: number): string {
+export async function verifiedFolderPath(sandbox: Sandbox, parts: string[], fd: number): Promise<string> {
   let path = sandbox.hostRoot;
-  let stat: Stats | undefined = lstatOrUndefined(path);
+  let stat: Stats | undefined = await lstatOrUndefined(path);
   for (const part of parts) {
     if (!stat?.isDirectory()) break;
     path = join(path, part);
-    stat = lstatOrUndefined(path);
+    stat = await lstatOrUndefined(path);
   }
-  const opened = fstatSync(fd);
+  const opened = await fstatPlain(fd);
   if (!stat?.isDirectory() || stat.dev !== opened.dev || stat.ino !== opened.ino) {
     throw fsError('no-entry', 'the folder was moved or replaced since it was opened');
   }
   return path;
 }
 
-const lstatOrUndefined = (path: string): Stats | undefined => lstatSync(path, { throwIfNoEntry: false });
+/** lstat, or undefined when nothing is there (any other failure still throws). */
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
 
-export function resolvePath(base: PathBase, path: string, finalSymlink: FinalSymlink): ResolvedPath {
+export async function resolvePath(
+  base: PathBase,
+  path: string,
+  finalSymlink: FinalSymlink,
+): Promise<ResolvedPath> {
   if (path === '') throw fsError('no-entry');
   if (path.includes('\0')) throw fsError('invalid');
   if (path.startsWith('/')) throw fsError('not-permitted', 'absolute paths are not allowed');
@@ -123,7 +138,7 @@ export function resolvePath(base: PathBase, path: string, finalSymlink: FinalSym
       stack.push(hostName);
       break;
     }
-    const stat = lstatOrUndefined(hostPath);
+    const stat = await lstatOrUndefined(hostPath);
     if (!stat) {
       if (!isLast) throw fsError('no-entry');
       stack.push(hostName);
@@ -133,7 +148,7 @@ export function resolvePath(base: PathBase, path: string, finalSymlink: FinalSym
       // A trailing slash on a link that is not to be followed: the kernel would follow it, we do not.
       if (isLast && finalSymlink === 'keep') throw fsError('not-directory');
       if (++expansions > MAX_SYMLINK_EXPANSIONS) throw fsError('loop');
-      const target = readlinkSync(hostPath, 'utf8');
+      const target = await readlink(hostPath, 'utf8');
       if (target.startsWith('/'))
         throw fsError('not-permitted', 'a symlink on the path leads outside the mount');
       // The link's own trailing slash (if any) stays in `pending`, so the target must be a folder too.

@@ -8,8 +8,9 @@
  * - `read-directory` is a `stream<directory-entry>` plus a future, over the 0.2 listing;
  * - `open-at` settles the descriptor flags the way 0.3 hosts report them (no access asked: read;
  *   `create`/`truncate`: write).
- * The `async func`s answer at once: the 0.2 calls are synchronous, and the async ABI takes a
- * value (or a synchronous throw) as a subtask that returned straight away.
+ * The `async func`s that reach the file system return the 0.2 host's promises: the subtask stays
+ * pending while the thread pool works, and the guest (or its other tasks) go on meanwhile. Those
+ * the 0.2 descriptor answers from what it knows (flags, type, identity) return at once.
  */
 import { HostFuture, HostStream, type StreamReader } from '../../engine/binding/canonical-abi/streams.ts';
 import { ResultError } from '../result-error.ts';
@@ -67,32 +68,46 @@ function codeOf(e: unknown): ErrorCodeP3 | undefined {
   return undefined;
 }
 
-/** Runs a 0.2 call and re-throws its `err(code)` as the 0.3 variant; anything else still traps. */
+/** A 0.2 `err(code)` as the 0.3 variant; anything else (a host bug) unchanged, to trap. */
+function adaptedError(e: unknown): unknown {
+  const code = codeOf(e);
+  if (code === undefined || e instanceof FilesystemErrorP3) return e;
+  return new FilesystemErrorP3(code, (e as Error).message);
+}
+
+/** Runs a synchronous 0.2 call and re-throws its `err(code)` as the 0.3 variant. */
 function adapted<T>(operation: () => T): T {
   try {
     return operation();
   } catch (e) {
-    const code = codeOf(e);
-    if (code === undefined || e instanceof FilesystemErrorP3) throw e;
-    throw new FilesystemErrorP3(code, (e as Error).message);
+    throw adaptedError(e);
+  }
+}
+
+/** Runs an asynchronous 0.2 call; its promise rejects with the 0.3 variant of an `err(code)`. */
+async function adaptedAsync<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (e) {
+    throw adaptedError(e);
   }
 }
 
 /**
- * Runs a 0.2 call for a stream function: its `err` becomes the outcome instead of a throw. Where
- * the call runs inside the guest's call, anything else still traps (`bug: 'throw'`); once the
- * stream runs on its own there is no call left to trap, and the outcome says `io` (`bug: 'io'`).
+ * Runs 0.2 calls for a stream function: an `err` becomes the outcome instead of a rejection. The
+ * stream runs on its own, with no guest call left to trap, so anything else says `io`: the
+ * future must settle, whatever happened.
  */
-function attempt(operation: () => void, bug: 'throw' | 'io' = 'throw'): Outcome {
+async function attempt(operation: () => Promise<void>): Promise<Outcome> {
   try {
-    operation();
+    await operation();
     return { tag: 'ok' };
   } catch (e) {
-    const code = codeOf(e) ?? (bug === 'io' ? { tag: 'io' } : undefined);
-    if (code === undefined) throw e;
-    return { tag: 'err', val: code };
+    return { tag: 'err', val: codeOf(e) ?? { tag: 'io' } };
   }
 }
+
+const OK: Outcome = { tag: 'ok' };
 
 export function descriptorTypeP3(type: DescriptorType): DescriptorTypeP3 {
   return type === 'unknown' ? { tag: 'other', val: undefined } : { tag: type };
@@ -119,9 +134,14 @@ function settledFlags(openFlags: OpenFlags, flags: DescriptorFlags): DescriptorF
 /** The path names a folder it walked through (`.`, `x/..`): such a path is never a file to unlink. */
 const namesWalkedFolder = (path: string): boolean => !path.includes('\0') && /(^|\/)\.\.?\/*$/.test(path);
 
-/** A stream the guest reads and the future of how it ended; `onDrop` runs when the guest drops the stream. */
+/**
+ * A stream the guest reads and the future of how it ended. `checked` is the check made before the
+ * stream begins: its `err` ends the stream and settles the future even if the guest never reads.
+ * `onEnd` runs once the stream is over (read to its end, failed, or dropped by the guest).
+ */
 function pulled(
-  next: () => Uint8Array | unknown[] | undefined,
+  checked: Promise<Outcome>,
+  next: () => Promise<Uint8Array | unknown[] | undefined>,
   onEnd: () => void = () => {},
 ): [HostStream, HostFuture] {
   const ended = Promise.withResolvers<Outcome>();
@@ -132,13 +152,16 @@ function pulled(
     onEnd();
     ended.resolve(outcome);
   };
+  void checked.then((outcome) => {
+    if (outcome.tag === 'err') finish(outcome);
+  });
   const stream = new HostStream(
     async () => {
-      if (done) return undefined;
+      if ((await checked).tag === 'err' || done) return undefined;
       let values: Uint8Array | unknown[] | undefined;
-      const outcome = attempt(() => {
-        values = next();
-      }, 'io');
+      const outcome = await attempt(async () => {
+        values = await next();
+      });
       if (outcome.tag === 'err' || values === undefined) {
         finish(outcome);
         return undefined;
@@ -146,20 +169,15 @@ function pulled(
       return values;
     },
     // A reader that stops early has not met an error.
-    () => finish({ tag: 'ok' }),
+    () => finish(OK),
   );
   return [stream, new HostFuture(ended.promise)];
 }
 
-/** An ended stream with its outcome, for a stream function that failed before it began. */
-function failedStream(outcome: Outcome): [HostStream, HostFuture] {
-  return [new HostStream(async () => undefined), new HostFuture(Promise.resolve(outcome))];
-}
-
-/** Writes what the guest sends on `data` with `write(chunk)`; the first failure ends it. */
-async function pumpInto(data: StreamReader, write: (chunk: Uint8Array) => void): Promise<Outcome> {
+/** Writes what the guest sends on `data` with `write(chunk)`, one after another; the first failure ends it. */
+async function pumpInto(data: StreamReader, write: (chunk: Uint8Array) => Promise<void>): Promise<Outcome> {
   for await (const chunk of data) {
-    const outcome = attempt(() => write(chunk as Uint8Array), 'io');
+    const outcome = await attempt(() => write(chunk as Uint8Array));
     if (outcome.tag === 'err') {
       // The guest's next write sees the stream dropped.
       data.close();
@@ -180,14 +198,13 @@ export class Descriptor {
   readViaStream(offset: bigint): [HostStream, HostFuture] {
     const inner = this.#inner;
     // A zero-length read makes the 0.2 host check the descriptor (a readable file) up front.
-    const checked = attempt(() => {
+    const checked = attempt(async () => {
       checkOffset(offset);
-      inner.read(0n, offset);
+      await inner.read(0n, offset);
     });
-    if (checked.tag === 'err') return failedStream(checked);
     let position = offset;
-    return pulled(() => {
-      const [bytes] = inner.read(READ_CHUNK, position);
+    return pulled(checked, async () => {
+      const [bytes] = await inner.read(READ_CHUNK, position);
       if (bytes.length === 0) return undefined;
       position += BigInt(bytes.length);
       return bytes;
@@ -197,43 +214,49 @@ export class Descriptor {
   writeViaStream(data: StreamReader, offset: bigint): HostFuture {
     const inner = this.#inner;
     let position = offset;
-    return this.#writing(data, (chunk) => {
+    return this.#writing(data, async (chunk) => {
       checkEnd(position + BigInt(chunk.length));
-      inner.write(chunk, position);
+      await inner.write(chunk, position);
       position += BigInt(chunk.length);
     });
   }
 
   appendViaStream(data: StreamReader): HostFuture {
     const inner = this.#inner;
-    return this.#writing(data, (chunk) => {
+    return this.#writing(data, async (chunk) => {
       // As 0.2's append stream: each write lands at the end the file has then.
-      const end = inner.stat().size;
+      const end = (await inner.stat()).size;
       checkEnd(end + BigInt(chunk.length));
-      inner.write(chunk, end);
+      await inner.write(chunk, end);
     });
   }
 
   /** The future of a write stream: the descriptor checked first, then every chunk written in order. */
-  #writing(data: StreamReader, write: (chunk: Uint8Array) => void): HostFuture {
-    const checked = attempt(() => this.#inner.write(new Uint8Array(0), 0n));
-    if (checked.tag === 'err') {
-      data.close();
-      return new HostFuture(Promise.resolve(checked));
-    }
-    return new HostFuture(pumpInto(data, write));
+  #writing(data: StreamReader, write: (chunk: Uint8Array) => Promise<void>): HostFuture {
+    const inner = this.#inner;
+    const outcome = (async () => {
+      const checked = await attempt(async () => {
+        await inner.write(new Uint8Array(0), 0n);
+      });
+      if (checked.tag === 'err') {
+        data.close();
+        return checked;
+      }
+      return pumpInto(data, write);
+    })();
+    return new HostFuture(outcome);
   }
 
   advise(offset: bigint, length: bigint, advice: Advice): void {
     adapted(() => this.#inner.advise(offset, length, advice));
   }
 
-  syncData(): void {
-    adapted(() => this.#inner.syncData());
+  syncData(): Promise<void> {
+    return adaptedAsync(() => this.#inner.syncData());
   }
 
-  sync(): void {
-    adapted(() => this.#inner.sync());
+  sync(): Promise<void> {
+    return adaptedAsync(() => this.#inner.sync());
   }
 
   getFlags(): DescriptorFlags {
@@ -244,46 +267,55 @@ export class Descriptor {
     return descriptorTypeP3(adapted(() => this.#inner.getType()));
   }
 
-  setSize(size: bigint): void {
-    adapted(() => {
+  setSize(size: bigint): Promise<void> {
+    return adaptedAsync(async () => {
       if (size > MAX_OFFSET) throw fail('invalid', 'the size is beyond any file');
       checkEnd(size);
-      this.#inner.setSize(size);
+      await this.#inner.setSize(size);
     });
   }
 
-  setTimes(dataAccess: NewTimestamp, dataModification: NewTimestamp): void {
-    adapted(() => this.#inner.setTimes(dataAccess, dataModification));
+  setTimes(dataAccess: NewTimestamp, dataModification: NewTimestamp): Promise<void> {
+    return adaptedAsync(() => this.#inner.setTimes(dataAccess, dataModification));
   }
 
   readDirectory(): [HostStream, HostFuture] {
-    let listing: V2DirectoryEntryStream;
-    const opened = attempt(() => {
-      listing = this.#inner.readDirectory();
+    let listing: V2DirectoryEntryStream | undefined;
+    let over = false;
+    const close = () => {
+      over = true;
+      (listing as Partial<Disposable> | undefined)?.[Symbol.dispose]?.();
+    };
+    const opened = attempt(async () => {
+      listing = await this.#inner.readDirectory();
+      // The guest dropped the stream while the folder was being opened.
+      if (over) close();
     });
-    if (opened.tag === 'err') return failedStream(opened);
-    const close = () => (listing as Partial<Disposable>)[Symbol.dispose]?.();
-    return pulled(() => {
-      const batch: DirectoryEntryP3[] = [];
-      while (batch.length < ENTRY_BATCH) {
-        const entry = listing.readDirectoryEntry();
-        if (entry === undefined) break;
-        batch.push({ type: descriptorTypeP3(entry.type), name: entry.name });
-      }
-      return batch.length > 0 ? batch : undefined;
-    }, close);
+    return pulled(
+      opened,
+      async () => {
+        const batch: DirectoryEntryP3[] = [];
+        while (batch.length < ENTRY_BATCH) {
+          const entry = await (listing as V2DirectoryEntryStream).readDirectoryEntry();
+          if (entry === undefined) break;
+          batch.push({ type: descriptorTypeP3(entry.type), name: entry.name });
+        }
+        return batch.length > 0 ? batch : undefined;
+      },
+      close,
+    );
   }
 
-  createDirectoryAt(path: string): void {
-    adapted(() => this.#inner.createDirectoryAt(path));
+  createDirectoryAt(path: string): Promise<void> {
+    return adaptedAsync(() => this.#inner.createDirectoryAt(path));
   }
 
-  stat(): DescriptorStatP3 {
-    return statP3(adapted(() => this.#inner.stat()));
+  async stat(): Promise<DescriptorStatP3> {
+    return statP3(await adaptedAsync(() => this.#inner.stat()));
   }
 
-  statAt(pathFlags: PathFlags, path: string): DescriptorStatP3 {
-    return statP3(adapted(() => this.#inner.statAt(pathFlags, path)));
+  async statAt(pathFlags: PathFlags, path: string): Promise<DescriptorStatP3> {
+    return statP3(await adaptedAsync(() => this.#inner.statAt(pathFlags, path)));
   }
 
   setTimesAt(
@@ -291,39 +323,49 @@ export class Descriptor {
     path: string,
     dataAccess: NewTimestamp,
     dataModification: NewTimestamp,
-  ): void {
-    adapted(() => this.#inner.setTimesAt(pathFlags, path, dataAccess, dataModification));
+  ): Promise<void> {
+    return adaptedAsync(() => this.#inner.setTimesAt(pathFlags, path, dataAccess, dataModification));
   }
 
-  linkAt(oldPathFlags: PathFlags, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
-    adapted(() => this.#inner.linkAt(oldPathFlags, oldPath, newDescriptor.#inner, newPath));
+  linkAt(
+    oldPathFlags: PathFlags,
+    oldPath: string,
+    newDescriptor: Descriptor,
+    newPath: string,
+  ): Promise<void> {
+    return adaptedAsync(() => this.#inner.linkAt(oldPathFlags, oldPath, newDescriptor.#inner, newPath));
   }
 
-  openAt(pathFlags: PathFlags, path: string, openFlags: OpenFlags, flags: DescriptorFlags): Descriptor {
+  async openAt(
+    pathFlags: PathFlags,
+    path: string,
+    openFlags: OpenFlags,
+    flags: DescriptorFlags,
+  ): Promise<Descriptor> {
     const flagsP3 = settledFlags(openFlags, flags);
-    return new Descriptor(adapted(() => this.#inner.openAt(pathFlags, path, openFlags, flagsP3)));
+    return new Descriptor(await adaptedAsync(() => this.#inner.openAt(pathFlags, path, openFlags, flagsP3)));
   }
 
-  readlinkAt(path: string): string {
-    return adapted(() => this.#inner.readlinkAt(path));
+  readlinkAt(path: string): Promise<string> {
+    return adaptedAsync(() => this.#inner.readlinkAt(path));
   }
 
-  removeDirectoryAt(path: string): void {
-    adapted(() => this.#inner.removeDirectoryAt(path));
+  removeDirectoryAt(path: string): Promise<void> {
+    return adaptedAsync(() => this.#inner.removeDirectoryAt(path));
   }
 
-  renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void {
-    adapted(() => this.#inner.renameAt(oldPath, newDescriptor.#inner, newPath));
+  renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): Promise<void> {
+    return adaptedAsync(() => this.#inner.renameAt(oldPath, newDescriptor.#inner, newPath));
   }
 
-  symlinkAt(oldPath: string, newPath: string): void {
-    adapted(() => this.#inner.symlinkAt(oldPath, newPath));
+  symlinkAt(oldPath: string, newPath: string): Promise<void> {
+    return adaptedAsync(() => this.#inner.symlinkAt(oldPath, newPath));
   }
 
-  unlinkFileAt(path: string): void {
-    adapted(() => {
+  unlinkFileAt(path: string): Promise<void> {
+    return adaptedAsync(async () => {
       try {
-        this.#inner.unlinkFileAt(path);
+        await this.#inner.unlinkFileAt(path);
       } catch (e) {
         // 0.2 answers `invalid` for `.`; 0.3 hosts answer as unlink(2) does for a folder.
         if (codeOf(e)?.tag === 'invalid' && namesWalkedFolder(path)) throw fail('is-directory');
@@ -346,8 +388,8 @@ export class Descriptor {
     return adapted(() => this.#inner.metadataHash());
   }
 
-  metadataHashAt(pathFlags: PathFlags, path: string): MetadataHashValue {
-    return adapted(() => this.#inner.metadataHashAt(pathFlags, path));
+  metadataHashAt(pathFlags: PathFlags, path: string): Promise<MetadataHashValue> {
+    return adaptedAsync(() => this.#inner.metadataHashAt(pathFlags, path));
   }
 
   [Symbol.dispose](): void {
@@ -355,7 +397,7 @@ export class Descriptor {
   }
 }
 
-function statP3(stat: ReturnType<V2Descriptor['stat']>): DescriptorStatP3 {
+function statP3(stat: Awaited<ReturnType<V2Descriptor['stat']>>): DescriptorStatP3 {
   return { ...stat, type: descriptorTypeP3(stat.type) };
 }
 

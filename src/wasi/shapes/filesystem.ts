@@ -100,48 +100,55 @@ export interface MetadataHashValue {
 
 /**
  * `wasi:filesystem/types#descriptor`. Every method but `isSameObject`:
- * `@throws ResultError<ErrorCode>`. Descriptor parameters are borrowed.
+ * `@throws ResultError<ErrorCode>` (or a promise that rejects with it). Descriptor parameters are
+ * borrowed. The methods that reach the file system return promises (they are SUSPENDING_IMPORTS);
+ * the rest answer from what the descriptor already knows.
  */
 export interface Descriptor {
   readViaStream(offset: Filesize): InputStream;
   writeViaStream(offset: Filesize): OutputStream;
   appendViaStream(): OutputStream;
   advise(offset: Filesize, length: Filesize, advice: Advice): void;
-  syncData(): void;
+  syncData(): Promise<void>;
   getFlags(): DescriptorFlags;
   getType(): DescriptorType;
-  setSize(size: Filesize): void;
-  setTimes(dataAccessTimestamp: NewTimestamp, dataModificationTimestamp: NewTimestamp): void;
+  setSize(size: Filesize): Promise<void>;
+  setTimes(dataAccessTimestamp: NewTimestamp, dataModificationTimestamp: NewTimestamp): Promise<void>;
   /** `result<tuple<list<u8>, bool>, error-code>`: the bytes, and whether the end was reached. */
-  read(length: Filesize, offset: Filesize): [Uint8Array, boolean];
-  write(buffer: Uint8Array, offset: Filesize): Filesize;
-  readDirectory(): DirectoryEntryStream;
-  sync(): void;
-  createDirectoryAt(path: string): void;
-  stat(): DescriptorStat;
-  statAt(pathFlags: PathFlags, path: string): DescriptorStat;
+  read(length: Filesize, offset: Filesize): Promise<[Uint8Array, boolean]>;
+  write(buffer: Uint8Array, offset: Filesize): Promise<Filesize>;
+  readDirectory(): Promise<DirectoryEntryStream>;
+  sync(): Promise<void>;
+  createDirectoryAt(path: string): Promise<void>;
+  stat(): Promise<DescriptorStat>;
+  statAt(pathFlags: PathFlags, path: string): Promise<DescriptorStat>;
   setTimesAt(
     pathFlags: PathFlags,
     path: string,
     dataAccessTimestamp: NewTimestamp,
     dataModificationTimestamp: NewTimestamp,
-  ): void;
-  linkAt(oldPathFlags: PathFlags, oldPath: string, newDescriptor: Descriptor, newPath: string): void;
-  openAt(pathFlags: PathFlags, path: string, openFlags: OpenFlags, flags: DescriptorFlags): Descriptor;
-  readlinkAt(path: string): string;
-  removeDirectoryAt(path: string): void;
-  renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void;
-  symlinkAt(oldPath: string, newPath: string): void;
-  unlinkFileAt(path: string): void;
+  ): Promise<void>;
+  linkAt(oldPathFlags: PathFlags, oldPath: string, newDescriptor: Descriptor, newPath: string): Promise<void>;
+  openAt(
+    pathFlags: PathFlags,
+    path: string,
+    openFlags: OpenFlags,
+    flags: DescriptorFlags,
+  ): Promise<Descriptor>;
+  readlinkAt(path: string): Promise<string>;
+  removeDirectoryAt(path: string): Promise<void>;
+  renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): Promise<void>;
+  symlinkAt(oldPath: string, newPath: string): Promise<void>;
+  unlinkFileAt(path: string): Promise<void>;
   isSameObject(other: Descriptor): boolean;
   metadataHash(): MetadataHashValue;
-  metadataHashAt(pathFlags: PathFlags, path: string): MetadataHashValue;
+  metadataHashAt(pathFlags: PathFlags, path: string): Promise<MetadataHashValue>;
 }
 
 /** `wasi:filesystem/types#directory-entry-stream`. */
 export interface DirectoryEntryStream {
-  /** `undefined` once the listing is done. @throws ResultError<ErrorCode> */
-  readDirectoryEntry(): DirectoryEntry | undefined;
+  /** `undefined` once the listing is done. @throws ResultError<ErrorCode> (the promise rejects) */
+  readDirectoryEntry(): Promise<DirectoryEntry | undefined>;
 }
 
 /** `wasi:filesystem/types`. */

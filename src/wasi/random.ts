@@ -2,7 +2,20 @@
 import { randomBytes } from 'node:crypto';
 import type { WasiRandomInsecure, WasiRandomInsecureSeed, WasiRandomRandom } from './shapes/random.ts';
 
-const bytes = (len: bigint): Uint8Array => new Uint8Array(randomBytes(Number(len)));
+/**
+ * The most one get-random-bytes call returns; a larger len traps, as in wasmtime (`max_random_size`).
+ * The bytes are made on the event loop (about 13 ms for 16 MiB), and a guest could otherwise ask for
+ * up to 2 GiB in one call: seconds of a stalled thread and the memory, before its own realloc fails.
+ */
+export const MAX_RANDOM_BYTES = 16 << 20;
+
+function bytes(len: bigint): Uint8Array {
+  if (len > BigInt(MAX_RANDOM_BYTES))
+    throw new RangeError(
+      `get-random-bytes of ${len} bytes: more than the ${MAX_RANDOM_BYTES} one call may ask for`,
+    );
+  return new Uint8Array(randomBytes(Number(len)));
+}
 const u64 = (): bigint => randomBytes(8).readBigUInt64LE();
 
 export const randomImports = { getRandomBytes: bytes, getRandomU64: u64 } satisfies WasiRandomRandom;

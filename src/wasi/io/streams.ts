@@ -120,6 +120,9 @@ export class InputStream {
   }
 }
 
+/** The most one blocking write may take (wasi:io/streams). */
+const MAX_BLOCKING_WRITE = 4096n;
+
 export class OutputStream {
   readonly #sink: ByteSink;
   #error: ResultError<StreamError> | undefined;
@@ -192,11 +195,19 @@ export class OutputStream {
     });
   }
 
+  /** At most what `check-write` allows, as for `write`: the host never allocates more for a guest. */
   writeZeroes(len: bigint): void {
+    if (len > this.checkWrite())
+      throw new GuestContractError(`write-zeroes of ${len} bytes, past what check-write allowed`);
     this.write(new Uint8Array(Number(len)));
   }
 
+  /** At most 4096 bytes, as wasi:io says for the blocking writes (wasmtime traps past it too). */
   async blockingWriteZeroesAndFlush(len: bigint): Promise<void> {
+    if (len > MAX_BLOCKING_WRITE)
+      throw new GuestContractError(
+        `blocking-write-zeroes-and-flush of ${len} bytes; at most 4096 are allowed`,
+      );
     await this.blockingWriteAndFlush(new Uint8Array(Number(len)));
   }
 

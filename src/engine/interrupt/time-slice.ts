@@ -137,17 +137,40 @@ function shouldYield(): number {
 /** What slicing did on this thread (for tests and metrics). */
 export const sliceCounts = { yields: 0 };
 
-/** Suspends the guest until the event loop has served what was waiting (I/O first, then other yielders). */
+/**
+ * Guests that yielded, in the order they did. One goes on per turn of the event loop, after that
+ * turn's I/O: a request that just arrived runs before the guests that have already had slices, so a
+ * short request waits about one slice, not one slice per busy guest (BENCHMARKS.md, "Time slicing").
+ */
+const yielded: Array<() => void> = [];
+let resumeScheduled = false;
+
+function resumeNext(): void {
+  resumeScheduled = false;
+  yielded.shift()?.();
+  // The next one waits for the next turn (an immediate set from an immediate runs in the next one).
+  if (yielded.length > 0) {
+    resumeScheduled = true;
+    setImmediate(resumeNext);
+  }
+}
+
+/** Suspends the guest until its turn comes (see `yielded`). */
 const yieldNow = suspending(() => {
   sliceCounts.yields++;
   const account = running;
   if (account) account.yielding++;
-  return new Promise<void>((resolve) =>
-    setImmediate(() => {
+  const turn = new Promise<void>((resolve) =>
+    yielded.push(() => {
       if (account) account.yielding--;
       resolve();
     }),
   );
+  if (!resumeScheduled) {
+    resumeScheduled = true;
+    setImmediate(resumeNext);
+  }
+  return turn;
 });
 
 let yieldFunctions: [WebAssembly.ExportValue, WebAssembly.ExportValue] | undefined;

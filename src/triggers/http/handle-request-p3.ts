@@ -36,8 +36,11 @@ export async function handleRequestP3(
 ): Promise<void> {
   const { spec, log } = ctx;
   const where = () => `[${spec.id}] request ${ctx.id} (${req.method} ${ctx.target.pathWithQuery})`;
-  const writer = new ResponseWriter(res, req.method ?? 'GET', (problem) =>
-    log.error(`${where()}: ${problem}`),
+  const writer = new ResponseWriter(
+    res,
+    req.method ?? 'GET',
+    (problem) => log.error(`${where()}: ${problem}`),
+    () => ctx.computing(),
   );
   const lease = await acquire(ctx, req, writer);
   if (!lease) return;

@@ -36,6 +36,8 @@ export interface RequestContext {
   maxCpuMs: number | undefined;
   /** Guest CPU time the request used, once its guest call is over. */
   cpuMs: number;
+  /** Whether the request's guest is suspended between two time slices (set while it runs). */
+  computing: () => boolean;
   match: RouteMatch;
   /** The request target in origin form, with the authority it names (RFC 9112 §3.2). */
   target: RequestTarget;
@@ -129,6 +131,7 @@ export async function withLimits<T>(
   call: () => Promise<T>,
 ): Promise<T> {
   const account = new CpuAccount(instance.deadline, ctx.maxCpuMs);
+  ctx.computing = () => account.yielding > 0;
   try {
     return await withDeadline(instance.deadline, ctx.timeoutMs, call, account);
   } finally {
@@ -173,8 +176,11 @@ export async function handleRequest(
   const { spec, log } = ctx;
   // Built only when something is logged: not on the path of a request that goes well.
   const where = () => `[${spec.id}] request ${ctx.id} (${req.method} ${ctx.target.pathWithQuery})`;
-  const writer = new ResponseWriter(res, req.method ?? 'GET', (problem) =>
-    log.error(`${where()}: ${problem}`),
+  const writer = new ResponseWriter(
+    res,
+    req.method ?? 'GET',
+    (problem) => log.error(`${where()}: ${problem}`),
+    () => ctx.computing(),
   );
   let delivered: ResponseResult | undefined;
   const outparam = new ResponseOutparam((result) => {

@@ -2,8 +2,9 @@
  * The host's side of a guest's response: the guest chooses a status, headers and body bytes; the
  * host owns the framing. The head is committed (handed to Node) only when the first body byte is
  * written, when the guest finishes, or one event-loop turn after the guest set the response —
- * whichever comes first — so a quick response goes out in one write, a slow body does not hold
- * back its head, and a guest that fails before anything was committed still gets a clean 500/504
+ * whichever comes first; a turn the guest spent suspended between two time slices (it was
+ * computing, not waiting) does not count — so a quick response goes out in one write, a slow body
+ * does not hold back its head, and a guest that fails before anything was committed still gets a clean 500/504
  * instead of a cut connection.
  */
 import type { ServerResponse } from 'node:http';
@@ -40,10 +41,19 @@ export class ResponseWriter {
   /** The host has ended or failed the response: a late write from the guest fails. */
   #closed = false;
 
-  constructor(res: ServerResponse, method: string, report: (problem: string) => void) {
+  /** Whether the guest is between two time slices of a computation (time-slice.ts). */
+  readonly #computing: () => boolean;
+
+  constructor(
+    res: ServerResponse,
+    method: string,
+    report: (problem: string) => void,
+    computing: () => boolean = () => false,
+  ) {
     this.#res = res;
     this.#method = method;
     this.#report = report;
+    this.#computing = computing;
   }
 
   /** True once the head is Node's: from then on a failure can only cut the connection. */
@@ -128,6 +138,11 @@ export class ResponseWriter {
 
   #flushHead(): void {
     if (this.#committed || this.#closed || this.#res.destroyed) return;
+    // A computing guest goes on within a turn or two, as it would have without slicing.
+    if (this.#computing()) {
+      setImmediate(() => this.#flushHead());
+      return;
+    }
     if (this.#commit()) this.#res.flushHeaders();
   }
 

@@ -257,6 +257,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         timeoutMs: target.timeoutMs,
         maxCpuMs: target.maxCpuMs,
         cpuMs: 0,
+        computing: () => false,
       };
       const started = performance.now();
       target

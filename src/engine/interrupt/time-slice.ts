@@ -116,22 +116,19 @@ export function suspending(host: (...args: any[]) => any): (...args: any[]) => a
   });
 }
 
-/** Whether slicing is on: with it off, the checkpoint only enforces CPU budgets. */
-let slicing = true;
-
-export function setSlicing(on: boolean): void {
-  slicing = on;
-}
-
-/** The checkpoint's first question: stop the guest (budget spent), or yield (1), or run on (0). */
+/**
+ * The checkpoint's first question: stop the guest (budget spent), yield (1), or run on (0, when
+ * slicing is off and the checkpoint came for the budget).
+ */
 function shouldYield(): number {
   const account = running;
-  if (account?.limitMs !== undefined && account.usedMs + performance.now() - since >= account.limitMs) {
+  if (!account) return 1;
+  if (account.limitMs !== undefined && account.usedMs + performance.now() - since >= account.limitMs) {
     end();
     begin(account);
     return 0;
   }
-  return slicing ? 1 : 0;
+  return account.deadline.controller.quantumMs > 0 ? 1 : 0;
 }
 
 /** What slicing did on this thread (for tests and metrics). */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Kernel, type SlicedKernels, slicedKernels } from '../../bench/compute/sliced.ts';
 import { interruptController } from '../../src/engine/interrupt/controller.ts';
-import { CpuAccount, sliceCounts } from '../../src/engine/interrupt/time-slice.ts';
+import { CpuAccount, runAs, sliceCounts } from '../../src/engine/interrupt/time-slice.ts';
 import { CpuLimitExceeded } from '../../src/engine/interrupt/with-deadline.ts';
 
 /** Each a few tens of ms: dozens of quanta. */
@@ -115,5 +115,42 @@ describe('time slicing', () => {
     assert.equal(fine.status, 'fulfilled');
     // The two shared the thread: the busy one was stopped later than 40 ms of wall time.
     assert.ok(wall > account.usedMs, `wall ${wall} ms, CPU ${account.usedMs} ms`);
+  });
+});
+
+describe('CPU accounts', () => {
+  /** A deadline that records whether it was told to stop its guest. */
+  function recordingDeadline() {
+    const stops: number[] = [];
+    const deadline = {
+      controller,
+      slots: [] as number[],
+      arm: () => 0,
+      disarm: () => {},
+      interrupt: () => stops.push(performance.now()),
+      expired: false,
+      abandon: () => {},
+    };
+    return { deadline, stops };
+  }
+  const busy = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+
+  test('a call past its budget is stopped; once the call is over, later work billed to it stops nothing', () => {
+    const open = recordingDeadline();
+    const account = new CpuAccount(open.deadline, 2);
+    runAs(account, () => busy(5));
+    assert.ok(account.usedMs >= 5, `billed ${account.usedMs} ms`);
+    assert.equal(open.stops.length, 1, 'stopped once, at the end of the run that spent the budget');
+
+    // A WASI 0.3 task going on after its request ended: the instance may serve another call now.
+    const over = recordingDeadline();
+    const finished = new CpuAccount(over.deadline, 2);
+    finished.closed = true;
+    runAs(finished, () => busy(5));
+    assert.ok(finished.usedMs >= 5);
+    assert.deepEqual(over.stops, []);
   });
 });

@@ -25,6 +25,11 @@ export class CpuAccount {
   exceeded = false;
   /** Guest stacks of the account suspended in a yield: computing, not waiting on I/O. */
   yielding = 0;
+  /**
+   * The call is over (its limits no longer apply): guest work billed to it later, such as a WASI
+   * 0.3 task going on to its end, never stops the instance, whose next call may be another's.
+   */
+  closed = false;
   readonly limitMs: number | undefined;
   /** Stops the guests working for the account; its slots are where yields are asked for. */
   readonly deadline: Deadline;
@@ -66,7 +71,13 @@ function end(): CpuAccount | undefined {
   account.usedMs += performance.now() - since;
   running = undefined;
   account.deadline.controller.publishRun(NO_SLOTS, 0, 0);
-  if (account.limitMs !== undefined && account.usedMs >= account.limitMs && !account.exceeded) account.stop();
+  if (
+    account.limitMs !== undefined &&
+    account.usedMs >= account.limitMs &&
+    !account.exceeded &&
+    !account.closed
+  )
+    account.stop();
   return account;
 }
 
@@ -123,7 +134,11 @@ export function suspending(host: (...args: any[]) => any): (...args: any[]) => a
 function shouldYield(): number {
   const account = running;
   if (!account) return 1;
-  if (account.limitMs !== undefined && account.usedMs + performance.now() - since >= account.limitMs) {
+  if (
+    account.limitMs !== undefined &&
+    !account.closed &&
+    account.usedMs + performance.now() - since >= account.limitMs
+  ) {
     end();
     begin(account);
     return 0;

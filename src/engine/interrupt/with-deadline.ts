@@ -78,6 +78,7 @@ export async function withDeadline<T>(
     throw new DeadlineExceeded(timeoutMs ?? NO_TIMEOUT_MS, e);
   } finally {
     settle(account);
+    account.closed = true;
     clearTimeout(timer);
     deadline.disarm(token);
   }

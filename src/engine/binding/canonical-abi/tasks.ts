@@ -11,7 +11,7 @@
  * Guest code of one instance never runs twice at once: the callback loop enters the guest only from
  * its own turn, and `inst.currentTask` names the task whose code is running for the built-ins.
  */
-import { type CpuAccount, currentAccount, runAs } from '../../interrupt/time-slice.ts';
+import { type CpuAccount, currentAccount, runAs, settle } from '../../interrupt/time-slice.ts';
 import type { ComponentInstanceState, CoreFunction, LiftLowerContext } from './context.ts';
 import { BorrowScope, HandleKind } from './handle-table.ts';
 import { ComponentError, trap } from './trap.ts';
@@ -110,6 +110,8 @@ async function exclusively<T>(
     poison(inst, error);
     throw error;
   } finally {
+    // A guest that finished after resuming still holds the run: it must not be billed for idle time.
+    if (task.account) settle(task.account);
     inst.currentTask = undefined;
     inst.running = undefined;
     done.resolve();

@@ -8,9 +8,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Kernel, type SlicedKernels, slicedKernels } from '../../bench/compute/sliced.ts';
+import { jspi } from '../../src/engine/binding/jspi.ts';
 import { interruptController } from '../../src/engine/interrupt/controller.ts';
-import { CpuAccount, runAs, sliceCounts } from '../../src/engine/interrupt/time-slice.ts';
-import { CpuLimitExceeded } from '../../src/engine/interrupt/with-deadline.ts';
+import { GuestDeadline } from '../../src/engine/interrupt/guest-deadline.ts';
+import { FLAG_MEMORY, makeInterruptible, YIELD_TABLE } from '../../src/engine/interrupt/instrument.ts';
+import {
+  CpuAccount,
+  installYield,
+  runAs,
+  sliceCounts,
+  suspending,
+} from '../../src/engine/interrupt/time-slice.ts';
+import { CpuLimitExceeded, withDeadline } from '../../src/engine/interrupt/with-deadline.ts';
 
 /** Each a few tens of ms: dozens of quanta. */
 const RUNS: Array<[string, number]> = [
@@ -152,5 +161,54 @@ describe('CPU accounts', () => {
     runAs(finished, () => busy(5));
     assert.ok(finished.usedMs >= 5);
     assert.deepEqual(over.stops, []);
+  });
+});
+
+describe('CPU attribution', () => {
+  /** Waits on the host (JSPI), then counts down `n`: the compute after the wait is the guest's own. */
+  const WAIT_THEN_COMPUTE = `(module
+    (import "host" "wait" (func $wait))
+    (func (export "run") (param $n i32) (result i32) (local $acc i32)
+      (call $wait)
+      (loop $l
+        (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $n) (local.get $n))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_if $l (local.get $n)))
+      (local.get $acc)))`;
+
+  test('two guests resuming from I/O in one microtask drain are each billed for their own compute', async () => {
+    const { parse } = await import('@bytecodealliance/jco-transpile/wasm-tools');
+    const module = await WebAssembly.compile(
+      makeInterruptible(await parse(WAIT_THEN_COMPUTE)) as Uint8Array<ArrayBuffer>,
+    );
+    // Both host waits settle in the same drain of microtasks.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const wait = suspending(() => released);
+    const instance = () => {
+      const deadline = new GuestDeadline(controller);
+      const core = new WebAssembly.Instance(module, {
+        host: { wait },
+        [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: deadline.flagMemory },
+      });
+      installYield(core.exports[YIELD_TABLE] as WebAssembly.Table);
+      return { run: jspi.promising(core.exports.run as (n: number) => number), deadline };
+    };
+    const [heavy, light] = [instance(), instance()];
+    const heavyAccount = new CpuAccount(heavy.deadline);
+    const lightAccount = new CpuAccount(light.deadline);
+    const calls = [
+      withDeadline(heavy.deadline, 60_000, () => heavy.run(200_000_000), heavyAccount),
+      withDeadline(light.deadline, 60_000, () => light.run(1_000), lightAccount),
+    ];
+    release();
+    await Promise.all(calls);
+    assert.ok(heavyAccount.usedMs > 20, `the heavy guest was billed ${heavyAccount.usedMs.toFixed(2)} ms`);
+    assert.ok(
+      lightAccount.usedMs < heavyAccount.usedMs / 4,
+      `the light guest was billed ${lightAccount.usedMs.toFixed(2)} ms, the heavy one ${heavyAccount.usedMs.toFixed(2)} ms`,
+    );
   });
 });

@@ -105,7 +105,11 @@ export function settle(account: CpuAccount): void {
 /**
  * A host function the guest may suspend on (JSPI). The host function's synchronous part still
  * works for the guest's account; when it returns a promise the run ends, and it starts again when
- * the guest resumes.
+ * the guest resumes. V8 resumes the guest in a job queued as the promise given to it settles, that
+ * is as the `.then` callback below returns; a microtask queued inside that callback runs just
+ * before the resumption, after any other guest's that was queued earlier. Starting the run in the
+ * callback itself would let a second guest resuming in the same drain take the run over before the
+ * first one ran.
  */
 // biome-ignore lint/suspicious/noExplicitAny: core functions take and return numbers and bigints
 export function suspending(host: (...args: any[]) => any): (...args: any[]) => any {
@@ -114,13 +118,14 @@ export function suspending(host: (...args: any[]) => any): (...args: any[]) => a
     const result = host(...args);
     if (!(result instanceof Promise)) return result;
     end();
+    const resume = () => queueMicrotask(() => begin(account));
     return result.then(
       (value) => {
-        begin(account);
+        resume();
         return value;
       },
       (error: unknown) => {
-        begin(account);
+        resume();
         throw error;
       },
     );

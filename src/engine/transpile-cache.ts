@@ -12,7 +12,7 @@ import { metadataShow } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { defaultCacheDir, prepareCoreModule, SUSPENDING_IMPORTS } from './core-module.ts';
 
 /** Bump when the options below change, so old cache entries are not reused. */
-const CACHE_FORMAT = 'skiff-transpile-8';
+const CACHE_FORMAT = 'skiff-transpile-9';
 
 export const ASYNC_EXPORTS = ['wasi:http/incoming-handler#handle', 'wasi:cli/run#run'];
 

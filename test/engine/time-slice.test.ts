@@ -14,6 +14,7 @@ import { GuestDeadline } from '../../src/engine/interrupt/guest-deadline.ts';
 import { FLAG_MEMORY, makeInterruptible, YIELD_TABLE } from '../../src/engine/interrupt/instrument.ts';
 import {
   CpuAccount,
+  holdForConnection,
   installYield,
   runAs,
   sliceCounts,
@@ -108,6 +109,42 @@ describe('time slicing', () => {
     }
   });
 
+  test('a new connection holds yielded guests until its first request arrives, for at most a quantum', async () => {
+    controller.setQuantum(20);
+    const g = guest();
+    const account = new CpuAccount(g.deadline, 300);
+    const spinning = g.run('fib', 60, account).catch((error: unknown) => error);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const untilYielded = async () => {
+      while (account.yielding === 0) await new Promise(setImmediate);
+    };
+    try {
+      await untilYielded();
+      const usedWhileHeld = account.usedMs;
+      const release = holdForConnection();
+      await sleep(8);
+      assert.equal(account.usedMs, usedWhileHeld, 'resumed while a connection waited for its first request');
+      release();
+      await new Promise(setImmediate);
+      await new Promise(setImmediate);
+      assert.ok(account.usedMs > usedWhileHeld, 'not resumed once the request arrived');
+
+      // A connection that never sends holds the guests one quantum, not for ever.
+      await untilYielded();
+      const stuck = holdForConnection();
+      const held = performance.now();
+      const usedBefore = account.usedMs;
+      while (account.usedMs === usedBefore) await new Promise(setImmediate);
+      // It resumed when the slice it just ran began.
+      const waited = performance.now() - (account.usedMs - usedBefore) - held;
+      stuck();
+      assert.ok(waited < 20 + 15, `held ${waited.toFixed(1)} ms`);
+    } finally {
+      controller.setQuantum(1);
+    }
+    assert.ok((await spinning) instanceof CpuLimitExceeded);
+  });
+
   test('a CPU budget stops a guest that computes past it, billing only its own slices', async () => {
     const [busy, other] = [guest(), guest()];
     const account = new CpuAccount(busy.deadline, 40);
@@ -175,6 +212,49 @@ describe('CPU attribution', () => {
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br_if $l (local.get $n)))
       (local.get $acc)))`;
+
+  test('a yield refused inside a synchronous host-to-guest call leaves the run published: the guest is still sliced and stopped at its budget afterwards', async () => {
+    const { parse } = await import('@bytecodealliance/jco-transpile/wasm-tools');
+    // `run` calls the host, which calls `spin` synchronously (as lowering calls `realloc`), where
+    // V8 refuses every yield; then `run` computes on its own, suspendable again.
+    const module = await WebAssembly.compile(
+      makeInterruptible(
+        await parse(`(module
+          (import "host" "nested" (func $nested))
+          (func $spin (export "spin") (param $n i32) (result i32) (local $acc i32)
+            (loop $l
+              (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $n) (local.get $n))))
+              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+              (br_if $l (local.get $n)))
+            (local.get $acc))
+          (func (export "run") (param $n i32) (result i32)
+            (call $nested)
+            (call $spin (local.get $n))))`),
+      ) as Uint8Array<ArrayBuffer>,
+    );
+    const deadline = new GuestDeadline(controller);
+    let core!: WebAssembly.Instance;
+    const nested = () => {
+      const until = performance.now() + 25;
+      while (performance.now() < until) (core.exports.spin as Kernel)(100_000);
+    };
+    core = new WebAssembly.Instance(module, {
+      host: { nested },
+      [FLAG_MEMORY.module]: { [FLAG_MEMORY.name]: deadline.flagMemory },
+    });
+    installYield(core.exports[YIELD_TABLE] as WebAssembly.Table);
+    const run = jspi.promising(core.exports.run as Kernel);
+    const account = new CpuAccount(deadline, 100);
+    const [refusedBefore, yieldsBefore] = [sliceCounts.refused, sliceCounts.yields];
+    const outcome = await withDeadline(deadline, 5_000, () => run(2_000_000_000), account).then(
+      () => 'finished',
+      (error: unknown) => error,
+    );
+    assert.ok(outcome instanceof CpuLimitExceeded, `expected the CPU limit, got ${String(outcome)}`);
+    assert.ok(sliceCounts.refused > refusedBefore, 'no yield was refused in the nested call');
+    assert.ok(account.usedMs < 100 + 20, `used ${account.usedMs} ms`);
+    assert.ok(sliceCounts.yields > yieldsBefore, 'never yielded after the nested call');
+  });
 
   test('two guests resuming from I/O in one microtask drain are each billed for their own compute', async () => {
     const { parse } = await import('@bytecodealliance/jco-transpile/wasm-tools');

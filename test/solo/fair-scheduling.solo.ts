@@ -39,8 +39,7 @@ test('two workers, a Wasm and a JS guest spinning forever: healthy requests keep
   const skiff = await startSkiffUp(['--from', manifest, '--workers', '2']);
   try {
     // Warm both workers' pools and compiled code of both components, so the measurement is of
-    // sharing, not of start-up (a cold process's first computing request is sometimes not sliced
-    // after a few slices: a known issue, docs/SECURITY.md).
+    // sharing, not of start-up.
     for (let i = 0; i < 40; i++) {
       assert.equal((await get(`${skiff.url}/wasm/ok`)).status, 200);
       assert.equal((await get(`${skiff.url}/js/hello`)).status, 200);

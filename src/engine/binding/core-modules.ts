@@ -10,7 +10,7 @@ import { prepareCoreModule } from '../core-module.ts';
 import type { Component as ComponentAst } from './parse/index.ts';
 
 /** Bump when prepareCoreModule changes what it writes. */
-const FORMAT = 'skiff-core-3';
+const FORMAT = 'skiff-core-4';
 
 /** Every core module definition of the component and of the components nested in it. */
 export function coreModulesOf(ast: ComponentAst): Uint8Array[] {

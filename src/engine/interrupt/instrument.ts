@@ -7,12 +7,13 @@
  *   i32.const 0 ; i32.atomic.load8_u (flag memory) ; if call $checkpoint end
  *
  * The checkpoint traps when the flag says stop (0xff), and when it says yield (1) clears it and
- * suspends the guest until a later turn of the event loop (time-slice.ts), through two host
- * functions the host puts in a table the module exports (`skiff:yield`): a plain one that asks
- * whether to yield, and a JSPI-suspending one that yields. Where the stack cannot be suspended
- * (guest code called synchronously by the host, e.g. `realloc` while lowering), V8 refuses the
- * suspension with an exception the checkpoint catches, and the guest runs on. Appending a
- * function, two types and a table shifts no existing index, so nothing else in the module moves.
+ * suspends the guest until a later turn of the event loop (time-slice.ts), through host functions
+ * the host puts in a table the module exports (`skiff:yield`): a plain one that asks whether to
+ * yield, a JSPI-suspending one that yields, and a plain one told when the yield was refused. Where
+ * the stack cannot be suspended (guest code called synchronously by the host, e.g. `realloc` while
+ * lowering), V8 refuses the suspension with an exception the checkpoint catches; the host takes the
+ * yield back and the guest runs on. Appending a function, two types and a table shifts no existing
+ * index, so nothing else in the module moves.
  *
  * The flag memory is one shared page per component instance, imported by each of its core
  * modules, so the address is a constant (the cheapest check V8 compiles: see BENCHMARKS.md). Its
@@ -48,7 +49,10 @@ export const FLAG_MEMORY = { module: 'skiff:interrupt', name: 'flags' } as const
  * multiples of 256) and 0xff once tripped (-1). Offset 0 measured cheaper than the high byte.
  */
 const FLAG_BYTE = 0;
-/** The exported table holding the host's [should-yield, yield] functions; empty until the host fills it. */
+/**
+ * The exported table holding the host's [should-yield, yield, yield-refused] functions; empty until
+ * the host fills it.
+ */
 export const YIELD_TABLE = 'skiff:yield';
 
 const SECTION = { type: 1, import: 2, function: 3, table: 4, memory: 5, export: 7, code: 10 } as const;
@@ -92,6 +96,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 const W = {
   block: 0x02,
   if: 0x04,
+  br: 0x0c,
   end: 0x0b,
   void: 0x40,
   unreachable: 0x00,
@@ -133,8 +138,9 @@ function checkSequence(flagMemory: number, checkpoint: number): Uint8Array {
 
 /**
  * The checkpoint's body: trap if stopped; else clear the yield request and, when the host filled
- * the table and its first function says so, call its second, which suspends (a refusal to suspend
- * is caught: the guest runs on); trap if the guest was stopped meanwhile.
+ * the table and its first function says so, call its second, which suspends. A refusal to suspend
+ * is caught and reported to the third (the host had already taken the guest off the thread's
+ * books), and the guest runs on. Last, trap if the guest was stopped meanwhile.
  */
 function checkpointBody(flagMemory: number, table: number, types: { ask: number; act: number }): Uint8Array {
   const flag = byteAt(flagMemory);
@@ -149,9 +155,12 @@ function checkpointBody(flagMemory: number, table: number, types: { ask: number;
     ...[...i32(0), ...i32(1), ...i32(0), W.atomic, W.atomicCmpxchg8, ...flag, W.drop],
     ...[...i32(0), W.tableGet, ...inTable, W.refIsNull, W.if, W.void, W.return, W.end],
     ...[...i32(0), W.callIndirect, ...encodeLeb(types.ask), ...inTable, W.if, W.void],
-    ...[W.block, W.void, W.tryTable, W.void, 1, W.catchAll, 0],
+    ...[W.block, W.void, W.block, W.void, W.tryTable, W.void, 1, W.catchAll, 0],
     ...[...i32(1), W.callIndirect, ...encodeLeb(types.act), ...inTable],
-    ...[W.end, W.end, W.end],
+    // Suspended and resumed: past the refusal.
+    ...[W.end, W.br, 1, W.end],
+    ...[...i32(2), W.callIndirect, ...encodeLeb(types.act), ...inTable],
+    ...[W.end, W.end],
     ...trapIfStopped,
     W.end,
   ];
@@ -412,8 +421,8 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
     [SECTION.type, typeSection],
     [SECTION.import, importSection],
     [SECTION.function, appended(bytes, SECTION.function, find(SECTION.function), encodeLeb(voidType))],
-    // funcref, 2 entries, at most 2
-    [SECTION.table, appended(bytes, SECTION.table, find(SECTION.table), [0x70, 0x01, 2, 2])],
+    // funcref, 3 entries, at most 3
+    [SECTION.table, appended(bytes, SECTION.table, find(SECTION.table), [0x70, 0x01, 3, 3])],
     [SECTION.memory, null],
     [
       SECTION.export,

@@ -15,6 +15,7 @@
  * between its end and the next run.
  */
 import { jspi } from '../binding/jspi.ts';
+import { interruptController } from './controller.ts';
 import type { Deadline } from './guest-deadline.ts';
 
 /** What one guest call has used of the thread, and may use. */
@@ -151,8 +152,8 @@ function shouldYield(): number {
   return account.deadline.controller.quantumMs > 0 ? 1 : 0;
 }
 
-/** What slicing did on this thread (for tests and metrics). */
-export const sliceCounts = { yields: 0 };
+/** What slicing did on this thread (for tests and metrics): yields made, and refused by V8. */
+export const sliceCounts = { yields: 0, refused: 0 };
 
 /**
  * Guests that yielded, in the order they did. One goes on per turn of the event loop, after that
@@ -162,66 +163,135 @@ export const sliceCounts = { yields: 0 };
 const yielded: Array<() => void> = [];
 let resumeScheduled = false;
 
+/**
+ * Connections accepted whose first request has not arrived yet. Loopback clients send it right
+ * after connecting, but the worker reads it a turn of the event loop after the accept; resuming a
+ * yielded guest in between would make every new connection wait a whole slice more. So while one
+ * is pending, yielded guests wait (the loop sleeps in its poll and wakes as the bytes arrive), for
+ * at most a quantum at a time: a flood of connections that never send cannot starve them.
+ */
+let pendingConnections = 0;
+let holdingSince = 0;
+let holdTimer: NodeJS.Timeout | undefined;
+
+function scheduleResume(): void {
+  if (resumeScheduled || yielded.length === 0) return;
+  resumeScheduled = true;
+  setImmediate(resumeNext);
+}
+
 function resumeNext(): void {
   resumeScheduled = false;
+  if (pendingConnections > 0) {
+    const quantumMs = interruptController().quantumMs;
+    const held = performance.now() - holdingSince;
+    if (held < quantumMs) {
+      holdTimer ??= setTimeout(() => {
+        holdTimer = undefined;
+        resumeNext();
+      }, quantumMs - held);
+      return;
+    }
+    // Held a quantum: this guest goes on, the next hold starts after its slice.
+    holdingSince = performance.now();
+  }
   yielded.shift()?.();
   // The next one waits for the next turn (an immediate set from an immediate runs in the next one).
-  if (yielded.length > 0) {
-    resumeScheduled = true;
-    setImmediate(resumeNext);
-  }
+  scheduleResume();
 }
+
+/**
+ * A connection was accepted: yielded guests wait for its first request (or a quantum). Returns
+ * the function to call once it arrived, or the connection closed without one (idempotent).
+ */
+export function holdForConnection(): () => void {
+  if (pendingConnections++ === 0) holdingSince = performance.now();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--pendingConnections > 0) return;
+    if (holdTimer) {
+      clearTimeout(holdTimer);
+      holdTimer = undefined;
+    }
+    scheduleResume();
+  };
+}
+
+/** The last yield made, until V8 suspends the guest or refuses to (see `yieldRefused`). */
+let lastYield: { account: CpuAccount | undefined; resume: () => void } | undefined;
 
 /** Suspends the guest until its turn comes (see `yielded`). */
 const yieldNow = suspending(() => {
   sliceCounts.yields++;
   const account = running;
   if (account) account.yielding++;
-  const turn = new Promise<void>((resolve) =>
-    yielded.push(() => {
+  const turn = new Promise<void>((resolve) => {
+    const resume = () => {
       if (account) account.yielding--;
       resolve();
-    }),
-  );
-  if (!resumeScheduled) {
-    resumeScheduled = true;
-    setImmediate(resumeNext);
-  }
+    };
+    yielded.push(resume);
+    lastYield = { account, resume };
+  });
+  scheduleResume();
   return turn;
 });
 
-let yieldFunctions: [WebAssembly.ExportValue, WebAssembly.ExportValue] | undefined;
+/**
+ * V8 ran `yieldNow` but then refused to suspend the guest (its stack holds a synchronous
+ * host-to-guest call, such as `realloc` while lowering), and the checkpoint caught that. The yield
+ * is taken back: out of the queue, and the run `suspending` ended starts again, so the watchdog
+ * goes on asking this guest for checkpoints and its CPU goes on being counted. Without this, the
+ * guest ran on with no run published: never asked again, never stopped at its CPU budget.
+ */
+function yieldRefused(): void {
+  const refused = lastYield;
+  lastYield = undefined;
+  if (!refused) return;
+  sliceCounts.yields--;
+  sliceCounts.refused++;
+  const queued = yielded.lastIndexOf(refused.resume);
+  if (queued >= 0) yielded.splice(queued, 1);
+  if (refused.account) {
+    refused.account.yielding--;
+    begin(refused.account);
+  }
+}
+
+let yieldFunctions: WebAssembly.ExportValue[] | undefined;
 
 /**
  * Fills the `skiff:yield` table of an instrumented core instance. A table holds only wasm
- * functions, so the two host functions go through a tiny module that imports and re-exports them.
+ * functions, so the host functions go through a tiny module that imports and re-exports them.
  */
 export function installYield(table: WebAssembly.Table): void {
   if (!yieldFunctions) {
     const relay = new WebAssembly.Instance(new WebAssembly.Module(RELAY), {
-      host: { ask: shouldYield, act: yieldNow },
+      host: { ask: shouldYield, act: yieldNow, no: yieldRefused },
     });
-    yieldFunctions = [
-      relay.exports.ask as WebAssembly.ExportValue,
-      relay.exports.act as WebAssembly.ExportValue,
-    ];
+    yieldFunctions = ['ask', 'act', 'no'].map((name) => relay.exports[name] as WebAssembly.ExportValue);
   }
-  table.set(0, yieldFunctions[0]);
-  table.set(1, yieldFunctions[1]);
+  yieldFunctions.forEach((fn, index) => {
+    table.set(index, fn);
+  });
 }
 
 /**
  * (module (import "host" "ask" (func (result i32))) (import "host" "act" (func))
- *   (export "ask" (func 0)) (export "act" (func 1)))
+ *   (import "host" "no" (func)) (export "ask" (func 0)) (export "act" (func 1)) (export "no" (func 2)))
  */
 // biome-ignore format: the bytes line up with the sections they spell
 const RELAY = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   // type section: [] -> [i32], [] -> []
   0x01, 0x08, 0x02, 0x60, 0x00, 0x01, 0x7f, 0x60, 0x00, 0x00,
-  // import section: host.ask (type 0), host.act (type 1)
-  0x02, 0x17, 0x02, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x03, 0x61, 0x73, 0x6b, 0x00, 0x00,
+  // import section: host.ask (type 0), host.act (type 1), host.no (type 1)
+  0x02, 0x21, 0x03, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x03, 0x61, 0x73, 0x6b, 0x00, 0x00,
   0x04, 0x68, 0x6f, 0x73, 0x74, 0x03, 0x61, 0x63, 0x74, 0x00, 0x01,
-  // export section: ask = func 0, act = func 1
-  0x07, 0x0d, 0x02, 0x03, 0x61, 0x73, 0x6b, 0x00, 0x00, 0x03, 0x61, 0x63, 0x74, 0x00, 0x01,
+  0x04, 0x68, 0x6f, 0x73, 0x74, 0x02, 0x6e, 0x6f, 0x00, 0x01,
+  // export section: ask = func 0, act = func 1, no = func 2
+  0x07, 0x12, 0x03, 0x03, 0x61, 0x73, 0x6b, 0x00, 0x00, 0x03, 0x61, 0x63, 0x74, 0x00, 0x01,
+  0x02, 0x6e, 0x6f, 0x00, 0x02,
 ]);

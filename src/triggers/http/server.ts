@@ -3,10 +3,11 @@
  * start, not on the first request), routes each request, and shuts down gracefully.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { type BinderName, Component } from '../../engine/component.ts';
 import { createInstancePool, type InstancePool } from '../../engine/instance-pool.ts';
 import { interruptController } from '../../engine/interrupt/controller.ts';
+import { holdForConnection } from '../../engine/interrupt/time-slice.ts';
 import {
   type App,
   type ComponentSpec,
@@ -279,6 +280,13 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         });
     },
   );
+
+  // A new connection's request is read a turn after the accept: no computing guest runs in between.
+  server.on('connection', (socket: Socket) => {
+    const release = holdForConnection();
+    socket.once('data', release);
+    socket.once('close', release);
+  });
 
   // Ready before the first request, so that one is sliced from its start too.
   await watching;

@@ -1,4 +1,7 @@
 /** The `skiff` command line: a thin layer; each command lives in its own file. */
+
+import { CapabilityConfigError } from '../capabilities/capability.ts';
+import { UnprovidedImportError } from '../capabilities/provided.ts';
 import { ComponentLoadError } from '../engine/errors.ts';
 import { ManifestError } from '../manifest/errors.ts';
 import { ListenError } from '../triggers/http/server.ts';
@@ -48,7 +51,9 @@ export async function main(argv: string[]): Promise<number> {
       e instanceof ManifestError ||
       e instanceof ComponentLoadError ||
       e instanceof ListenError ||
-      e instanceof GrantError
+      e instanceof GrantError ||
+      e instanceof CapabilityConfigError ||
+      e instanceof UnprovidedImportError
     ) {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;

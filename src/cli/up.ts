@@ -1,7 +1,9 @@
 /** `skiff up` — serve an app's HTTP routes (from skiff.toml, or one component from flags). */
+
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { AppRuntime } from '../capabilities/app-runtime.ts';
 import { type App, DEFAULT_FRESH, DEFAULT_REUSE, type LifecycleSpec } from '../manifest/app.ts';
 import { parseDuration } from '../manifest/duration.ts';
 import { appFromComponent, loadApp } from '../manifest/load.ts';
@@ -146,11 +148,12 @@ export async function up(argv: string[]): Promise<number> {
         : '';
     throw new UsageError(`unexpected argument "${first}"${hint}`);
   }
-  for (const unsupported of ['runtime-config', 'build', 'watch'] as const) {
+  for (const unsupported of ['build', 'watch'] as const) {
     if (o.values.has(unsupported))
       throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
   }
   const { host, port } = parseListen(stringOption(o, 'listen') ?? DEFAULT_LISTEN);
+  const runtimeConfig = stringOption(o, 'runtime-config');
   const lifecycle = lifecycleOption(o);
   const binder = binderOption(o);
   const workers = positiveInteger(o, 'workers', 256) ?? availableParallelism();
@@ -182,6 +185,7 @@ export async function up(argv: string[]): Promise<number> {
       lifecycle,
       binder,
       timeSliceMs: timeSliceOption(o),
+      runtimeConfig,
       logRequests: o.values.has('log-requests'),
       ...limits,
     });
@@ -193,8 +197,9 @@ export async function up(argv: string[]): Promise<number> {
   };
   if (isClusterWorker()) return runWorker(start);
   if (workers > 1) {
-    // Check the manifest once here, so its errors are reported once and before any fork.
-    await appFor(o);
+    // Check the manifest and the capabilities' configuration (runtime config, required variables)
+    // once here, so their errors are reported once and before any fork.
+    await (await AppRuntime.start(await appFor(o), runtimeConfig)).close();
     return runPrimary(workers, announce);
   }
   const running = await start();

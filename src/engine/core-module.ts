@@ -4,6 +4,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { CAPABILITY_SUSPENDING_IMPORTS } from '../capabilities/registry.ts';
 import { exportMutableState } from './export-state.ts';
 import { makeInterruptible } from './interrupt/instrument.ts';
 import { limitTables } from './limit-tables.ts';
@@ -22,6 +23,8 @@ export function defaultCacheDir(): string {
 
 /** The host functions a guest waits on: under JSPI it suspends on them while the thread serves others. */
 export const SUSPENDING_IMPORTS = [
+  // Key-value calls and the like (src/capabilities/): each capability lists its own.
+  ...CAPABILITY_SUSPENDING_IMPORTS,
   'wasi:io/poll#poll',
   'wasi:io/poll#[method]pollable.block',
   'wasi:io/streams#[method]input-stream.blocking-read',

@@ -21,6 +21,18 @@ export interface App {
   components: Map<string, ComponentSpec>;
   /** In manifest order; the router decides precedence. */
   httpRoutes: HttpRouteSpec[];
+  /** The app's variables (`[variables]`), by name; components see them through templates. */
+  variables?: Record<string, VariableSpec> | undefined;
+}
+
+/** `name = { default = "…", required = true, secret = true }` in `[variables]`. */
+export interface VariableSpec {
+  default?: string;
+  /** Must come from a provider (environment, `.env`): `skiff up` refuses to start without it. */
+  required: boolean;
+  /** Never written to logs, errors or `inspect` output. */
+  secret: boolean;
+  where: SourceLocation | undefined;
 }
 
 export interface ComponentSpec {
@@ -36,6 +48,10 @@ export interface ComponentSpec {
   allowedOutboundHosts: string[];
   /** Local addresses wasi:sockets may bind, e.g. `tcp://127.0.0.1:8080`, `udp://[::1]:*`; none when absent. */
   allowedBindAddresses?: string[] | undefined;
+  /** Key-value store labels the component may open (`key_value_stores`); none when absent. */
+  keyValueStores?: string[] | undefined;
+  /** Its variables (`variables = { name = "{{ app_var }}" }`): templates over the app's variables. */
+  variables?: Record<string, string> | undefined;
   build: BuildSpec | undefined;
   /** How instances are made and kept; undefined means the default (fresh, pre-warmed). */
   lifecycle?: LifecycleSpec | undefined;

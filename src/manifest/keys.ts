@@ -3,7 +3,7 @@
  * schema/skiff.schema.json must list exactly these (schema.test.ts checks it).
  */
 export const MANIFEST_KEYS = {
-  topLevel: ['skiff_manifest_version', 'application', 'trigger', 'component'],
+  topLevel: ['skiff_manifest_version', 'application', 'trigger', 'component', 'variables'],
   application: ['name', 'version', 'description'],
   trigger: ['http'],
   httpTrigger: ['route', 'component'],
@@ -15,6 +15,8 @@ export const MANIFEST_KEYS = {
     'files',
     'allowed_outbound_hosts',
     'allowed_bind_addresses',
+    'key_value_stores',
+    'variables',
     'build',
     'lifecycle',
     'timeout',
@@ -33,8 +35,8 @@ export const MANIFEST_KEYS = {
  * what it asked for, so they are errors that say so.
  */
 export const NOT_YET_SUPPORTED_KEYS = {
-  topLevel: ['variables'],
-  component: ['variables', 'key_value_stores', 'sqlite_databases', 'ai_models'],
+  topLevel: [],
+  component: ['sqlite_databases', 'ai_models'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** `lifecycle = "fresh"` / `mode = "reuse"`: how a component's instances are made and kept. */

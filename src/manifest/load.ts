@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
+import { guestPathProblem, normalizeGuestPath } from '../capabilities/files/validate.ts';
+import { outboundHostProblem } from '../capabilities/outbound-http/index.ts';
 import { parseRoutePattern } from '../triggers/http/route-pattern.ts';
 import { bindAddressProblem } from '../wasi/p3/sockets/grants.ts';
 import type { App, FileMount } from './app.ts';
@@ -10,8 +12,6 @@ import { toIdentifier } from './keys.ts';
 import { LineLocator } from './locate.ts';
 import { pathKind, pathKindSync, pathProblem } from './paths.ts';
 import { validateManifest } from './validate-app.ts';
-import { outboundHostProblem } from './validate-component.ts';
-import { guestPathProblem, normalizeGuestPath } from './validate-files.ts';
 import { isReservedRoute } from './validate-triggers.ts';
 
 export const MANIFEST_FILE = 'skiff.toml';

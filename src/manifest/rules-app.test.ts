@@ -249,27 +249,48 @@ describe('application name', () => {
   ]);
 });
 
+describe('variables and key-value stores', () => {
+  itReportsEach(app, [
+    {
+      name: 'a template naming an undeclared variable gets a did-you-mean',
+      toml: withExtra(
+        'variables = { greeting = "{{ greting }}" }',
+        '[variables]',
+        'greeting = { default = "hi" }',
+      ),
+      line: 9,
+      message: 'refers to {{ greting }}, which [variables] does not declare — did you mean {{ greeting }}?',
+    },
+    {
+      name: 'a variable that is required and has a default',
+      toml: withExtra('[variables]', 'token = { default = "x", required = true }'),
+      line: 10,
+      message: 'variable "token" is required and has a default',
+    },
+    {
+      name: 'a variable name Spin would refuse',
+      toml: withExtra('[variables]', 'Api-Token = { required = true }'),
+      line: 10,
+      message: 'invalid variable name "Api-Token"',
+    },
+    {
+      name: 'an unknown key of a variable',
+      toml: withExtra('[variables]', 'token = { required = true, secert = true }'),
+      line: 10,
+      message: 'did you mean "secret"',
+    },
+    {
+      name: 'a key-value store label with a character Spin does not allow',
+      toml: withExtra('key_value_stores = ["my store"]'),
+      line: 9,
+      message: 'invalid key-value store label "my store"',
+    },
+  ]);
+});
+
 describe('known but not yet supported keys', () => {
   const notYet = 'is not supported yet by this version of Skiff';
   itReportsEach(app, [
-    {
-      name: 'top-level [variables]',
-      toml: withExtra('[variables]', 'greeting = { default = "hi" }'),
-      line: 9,
-      message: `"variables" in the top level ${notYet}`,
-    },
-    {
-      name: 'component variables',
-      toml: withExtra('variables = { greeting = "{{ greeting }}" }'),
-      line: 9,
-      message: notYet,
-    },
-    {
-      name: 'key_value_stores',
-      toml: withExtra('key_value_stores = ["default"]'),
-      line: 9,
-      message: `"key_value_stores" in [component.api] ${notYet}`,
-    },
     {
       name: 'sqlite_databases',
       toml: withExtra('sqlite_databases = ["default"]'),

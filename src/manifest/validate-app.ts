@@ -1,3 +1,4 @@
+import { CAPABILITIES } from '../capabilities/registry.ts';
 import type { App } from './app.ts';
 import { describeValue, type ManifestChecker, type Table } from './checker.ts';
 import { APPLICATION_NAME, MANIFEST_KEYS, NOT_YET_SUPPORTED_KEYS, toIdentifier } from './keys.ts';
@@ -7,7 +8,10 @@ import { validateTriggers } from './validate-triggers.ts';
 export const MANIFEST_VERSION = 1;
 
 /** Everything of the App that comes from the manifest's contents. */
-export type AppContents = Pick<App, 'name' | 'version' | 'description' | 'components' | 'httpRoutes'>;
+export type AppContents = Pick<
+  App,
+  'name' | 'version' | 'description' | 'components' | 'httpRoutes' | 'variables'
+>;
 
 /**
  * Walks a parsed manifest, reporting every problem to `checker`. Returns undefined when the file is
@@ -20,7 +24,11 @@ export function validateManifest(checker: ManifestChecker, root: Table): AppCont
   const components = validateComponents(checker, root);
   validateMiddleware(checker, components);
   const httpRoutes = validateTriggers(checker, root, [...components.keys()]);
-  return { ...application, components, httpRoutes };
+  const contents: AppContents = { ...application, components, httpRoutes };
+  // Capabilities with top-level keys (`[variables]`) read them once every component is known.
+  for (const capability of CAPABILITIES)
+    Object.assign(contents, capability.validateApp?.(checker, root, contents));
+  return contents;
 }
 
 /**

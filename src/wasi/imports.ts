@@ -3,6 +3,7 @@
  * mounts, stdio, outbound grants — lives here, so two instances never share it. What a component
  * is granted is resolved once (prepareGrants); each instance then only opens its own handles.
  */
+import type { Prepared } from '../capabilities/capability.ts';
 import type { FileMount } from '../manifest/app.ts';
 import { cliImports } from './cli.ts';
 import { monotonicClockImports, wallClockImports } from './clocks.ts';
@@ -38,6 +39,8 @@ export interface ComponentGrants {
   outbound: OutboundPolicy;
   /** Local addresses wasi:sockets may bind (`tcp://127.0.0.1:*`); none unless granted. */
   bindAddresses: string[];
+  /** What the capabilities with interfaces of their own (key-value, variables, logging) give each instance. */
+  capabilities: Prepared[];
 }
 
 /** A grant that cannot be honoured, e.g. a mount whose host folder does not exist. */
@@ -54,6 +57,7 @@ export function prepareGrants(
     allowedOutboundHosts: string[];
     allowedBindAddresses?: string[] | undefined;
   },
+  capabilities: Prepared[] = [],
 ): ComponentGrants {
   try {
     return {
@@ -61,6 +65,7 @@ export function prepareGrants(
       preopens: preparePreopens(granted.files),
       outbound: OutboundPolicy.fromPatterns(granted.allowedOutboundHosts),
       bindAddresses: checkedBindAddresses(granted.allowedBindAddresses ?? []),
+      capabilities,
     };
   } catch (e) {
     throw new GrantError(`component "${componentId}": ${e instanceof Error ? e.message : e}`);
@@ -85,6 +90,8 @@ export interface InstanceIo {
   stderr: ByteSink;
   /** Host log line about this instance (denials and the like). */
   log: (message: string) => void;
+  /** A line the guest logged (wasi:logging); host log lines when absent. */
+  guestLog?: (line: string) => void;
 }
 
 export interface InstanceImports {
@@ -144,14 +151,18 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
   } satisfies WasiHost;
   // wasi:sockets@0.3's sockets: what the guest opened goes with a reset, as its files do.
   const sockets = new SocketSet();
+  const context = { componentId: io.componentId, log: io.log, guestLog: io.guestLog ?? io.log };
+  const capabilities = grants.capabilities.map((prepared) => prepared.instance(context));
   const release = () => {
     io.stdout.close?.();
     io.stderr.close?.();
     filesystem.dispose();
     sockets.closeAll();
+    for (const capability of capabilities) capability.reset?.();
   };
   const dispose = () => {
     release();
+    for (const capability of capabilities) capability.dispose?.();
     stopped.abort(new Error(`the instance of ${io.componentId} was stopped`));
   };
   return {
@@ -163,6 +174,7 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
         log: io.log,
         open: sockets,
       }),
+      ...Object.assign({}, ...capabilities.map((c) => c.imports)),
     }),
     dispose,
     reset: release,

@@ -4,6 +4,8 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { AppRuntime } from '../../capabilities/app-runtime.ts';
+import { checkImports } from '../../capabilities/provided.ts';
 import { type BinderName, Component } from '../../engine/component.ts';
 import { createInstancePool, type InstancePool } from '../../engine/instance-pool.ts';
 import { interruptController } from '../../engine/interrupt/controller.ts';
@@ -54,6 +56,8 @@ export interface HttpServerOptions {
   maxBodyBytes?: number | undefined;
   /** Skiff's binder unless `jco` is asked for (`skiff up --binder jco`). */
   binder?: BinderName | undefined;
+  /** Where capabilities find their backends (`--runtime-config`); the embedded defaults when absent. */
+  runtimeConfig?: string | undefined;
   /** Overrides every component's manifest lifecycle (`skiff up --lifecycle`). */
   lifecycle?: LifecycleSpec | undefined;
   /** A client must send its whole request head within this (slowloris); default 10 s. */
@@ -116,6 +120,7 @@ async function serveComponent(
   spec: ComponentSpec,
   components: App['components'],
   options: HttpServerOptions,
+  capabilities: AppRuntime,
 ): Promise<ServedComponent> {
   const { id } = spec;
   const load = async (of: ComponentSpec): Promise<Layer> => {
@@ -133,14 +138,17 @@ async function serveComponent(
     (spec.middleware ?? []).map((mw) => load(components.get(mw) as ComponentSpec)),
   );
   checkMiddleware(app, middleware);
-  const instancesOf = (layer: Layer) =>
-    httpInstanceFactory(
+  const instancesOf = (layer: Layer) => {
+    const of = components.get(layer.id) ?? spec;
+    checkImports(layer.id, layer.component);
+    return httpInstanceFactory(
       layer.id,
       layer.component,
       layer.exportName,
-      prepareGrants(layer.id, components.get(layer.id) ?? spec),
+      prepareGrants(layer.id, of, capabilities.prepare(of)),
       options.log,
     );
+  };
   const factory = chainFactory(
     instancesOf(app),
     middleware.map((layer) => instancesOf(layer)),
@@ -185,12 +193,19 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
   // Started now, loading while the components load; awaited before the first request.
   const watching = interrupts.startWatchdog();
   const table = RouteTable.fromSpecs(app.httpRoutes);
+  const capabilities = await AppRuntime.start(app, options.runtimeConfig);
   const served = new Map<string, ServedComponent>();
-  for (const { component: id } of table.routes()) {
-    if (served.has(id)) continue;
-    const spec = app.components.get(id);
-    if (!spec) throw new Error(`route refers to unknown component "${id}"`);
-    served.set(id, await serveComponent(spec, app.components, options));
+  try {
+    for (const { component: id } of table.routes()) {
+      if (served.has(id)) continue;
+      const spec = app.components.get(id);
+      if (!spec) throw new Error(`route refers to unknown component "${id}"`);
+      served.set(id, await serveComponent(spec, app.components, options, capabilities));
+    }
+  } catch (e) {
+    for (const { pool } of served.values()) pool.close();
+    await capabilities.close();
+    throw e;
   }
 
   let nextRequestId = 1;
@@ -327,7 +342,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         server.close(() => {
           clearInterval(sweep);
           for (const { pool } of served.values()) pool.close();
-          resolve();
+          capabilities.close().then(() => resolve());
         });
         server.closeIdleConnections();
       }),

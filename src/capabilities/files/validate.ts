@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { FileMount } from './app.ts';
-import { describeValue, isTable, type ManifestChecker, type Table } from './checker.ts';
-import { MANIFEST_KEYS } from './keys.ts';
-import type { KeyPath } from './locate.ts';
+import type { FileMount } from '../../manifest/app.ts';
+import { describeValue, isTable, type ManifestChecker, type Table } from '../../manifest/checker.ts';
+import { MANIFEST_KEYS } from '../../manifest/keys.ts';
+import type { KeyPath } from '../../manifest/locate.ts';
 
 const MOUNT_EXAMPLE = '{ source = "assets", destination = "/assets" }';
 

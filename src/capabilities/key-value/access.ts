@@ -1,0 +1,56 @@
+/**
+ * What one component may do with key-value stores: open the labels its manifest lists
+ * (`key_value_stores`), nothing else. Shared by the wasi:keyvalue and the Spin host interfaces, so
+ * both answer the same way: access-denied for an unlisted label, `other(message)` when the
+ * backend fails (with a host log line naming the store).
+ */
+import { KeyValueError, type KeyValueStore } from './backend.ts';
+import type { AppStores } from './stores.ts';
+
+/** Thrown to the binder: the guest gets the interface's `err` case. */
+export class GuestError {
+  readonly payload: unknown;
+  constructor(payload: unknown) {
+    this.payload = payload;
+  }
+}
+
+export const accessDenied = () => new GuestError({ tag: 'access-denied' });
+
+export class StoreAccess {
+  readonly #allowed: ReadonlySet<string>;
+  readonly #stores: AppStores;
+  readonly #log: (message: string) => void;
+
+  constructor(allowed: readonly string[], stores: AppStores, log: (message: string) => void) {
+    this.#allowed = new Set(allowed);
+    this.#stores = stores;
+    this.#log = log;
+  }
+
+  /** The store `label`, or undefined when the component may not open it. */
+  async open(label: string): Promise<KeyValueStore | undefined> {
+    if (!this.#allowed.has(label)) {
+      this.#log(
+        `key-value store "${label}" denied: not in key_value_stores (${[...this.#allowed].map((l) => `"${l}"`).join(', ') || 'none'})`,
+      );
+      return undefined;
+    }
+    return this.run(label, () => this.#stores.open(label));
+  }
+
+  /** Runs a backend call; a failure becomes the interface's `other(message)` and a host log line. */
+  async run<T>(label: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof GuestError) throw e;
+      const message =
+        e instanceof KeyValueError
+          ? e.message
+          : `key-value store "${label}" failed: ${(e as Error)?.message ?? e}`;
+      this.#log(message);
+      throw new GuestError({ tag: 'other', val: message });
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * `wasi:logging/logging`: a guest's log lines go to the host log with the component, the level and
+ * the guest's context. Granted to every component, as Spin does: it reaches nothing but the log.
+ */
+import type { Capability } from '../capability.ts';
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'critical'] as const;
+
+export const logging: Capability<undefined> = {
+  name: 'logging',
+  componentKeys: [],
+  interfaces: [{ name: 'wasi:logging/logging' }],
+  prepare: () => ({
+    instance: ({ guestLog }) => ({
+      imports: {
+        'wasi:logging/logging': {
+          log(level: (typeof LEVELS)[number], context: string, message: string): void {
+            guestLog(`${level.toUpperCase()}${context ? ` ${context}` : ''}: ${message}`);
+          },
+        },
+      },
+    }),
+  }),
+};

@@ -35,3 +35,21 @@ describe('toIdentifier', () => {
     });
   }
 });
+
+describe('capability keys', () => {
+  it('every key a capability reads is a manifest key, at the spot it reads it', async () => {
+    const { CAPABILITIES } = await import('../capabilities/registry.ts');
+    for (const capability of CAPABILITIES) {
+      for (const key of capability.componentKeys)
+        assert.ok(
+          (MANIFEST_KEYS.component as readonly string[]).includes(key),
+          `${capability.name}: ${key} is not in MANIFEST_KEYS.component`,
+        );
+      for (const key of capability.topLevelKeys ?? [])
+        assert.ok(
+          (MANIFEST_KEYS.topLevel as readonly string[]).includes(key),
+          `${capability.name}: ${key} is not in MANIFEST_KEYS.topLevel`,
+        );
+    }
+  });
+});

@@ -16,6 +16,7 @@ const USAGE = `skiff — serve and run WebAssembly components
            [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]...
            [--allow-bind tcp://IP:PORT]... [--timeout 30s] [--max-cpu 5s] [--max-memory 128MiB]
            [--max-concurrent 2048] [--time-slice 2ms|off] [--log-requests] [--workers N] [--binder skiff|jco]
+           [--runtime-config runtime-config.toml]
   skiff run [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]... [--timeout 2s]
             [--max-cpu 1s] [--allow-bind tcp://IP:PORT]... [--max-memory 64MiB] [--binder skiff|jco]
             FILE.wasm [ARGS...]

@@ -34,10 +34,13 @@ export class CpuAccount {
   readonly limitMs: number | undefined;
   /** Stops the guests working for the account; its slots are where yields are asked for. */
   readonly deadline: Deadline;
+  /** The HTTP request the call serves, for log lines the guest writes meanwhile. */
+  readonly requestId: number | undefined;
 
-  constructor(deadline: Deadline, limitMs?: number) {
+  constructor(deadline: Deadline, limitMs?: number, requestId?: number) {
     this.deadline = deadline;
     this.limitMs = limitMs;
+    this.requestId = requestId;
   }
 
   /** Ends the account's work: the guest traps at its next check. */

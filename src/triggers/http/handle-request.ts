@@ -130,7 +130,7 @@ export async function withLimits<T>(
   instance: HttpInstance,
   call: () => Promise<T>,
 ): Promise<T> {
-  const account = new CpuAccount(instance.deadline, ctx.maxCpuMs);
+  const account = new CpuAccount(instance.deadline, ctx.maxCpuMs, ctx.id);
   ctx.computing = () => account.yielding > 0;
   try {
     return await withDeadline(instance.deadline, ctx.timeoutMs, call, account);

@@ -41,6 +41,7 @@ export function httpInstanceFactory(
       stdout: lineSink(guestLog),
       stderr: lineSink(guestLog),
       log: (message) => log.warn(`[${componentId}] ${message}`),
+      guestLog,
     });
     try {
       const guest = await component.instantiate(behind ? withHandler(host.imports, behind) : host.imports);

@@ -26,10 +26,13 @@ export interface SkiffProcess {
 }
 
 /** `input: null` leaves the child's stdin open (a guest reading it waits). */
-export function runSkiff(args: string[], options: { input?: string | null; cwd?: string } = {}) {
+export function runSkiff(
+  args: string[],
+  options: { input?: string | null; cwd?: string; env?: Record<string, string> } = {},
+) {
   const child = spawn(process.execPath, [SKIFF_BIN, ...args], {
     cwd: options.cwd ?? REPO,
-    env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR },
+    env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR, ...options.env },
   });
   const done = outcome(child);
   if (options.input !== null) child.stdin.end(options.input ?? '');
@@ -57,13 +60,13 @@ export function outcome(
  */
 export async function startSkiffUp(
   args: string[],
-  options: { allCores?: boolean } = {},
+  options: { allCores?: boolean; env?: Record<string, string> } = {},
 ): Promise<SkiffProcess> {
   const timeoutMs = 60_000;
   const workers = options.allCores || args.includes('--workers') ? [] : ['--workers', '1'];
   const child = spawn(process.execPath, [SKIFF_BIN, 'up', '--listen', '127.0.0.1:0', ...workers, ...args], {
     cwd: REPO,
-    env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR },
+    env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR, ...options.env },
   });
   let stdout = '';
   let stderr = '';

@@ -55,6 +55,7 @@ export const keyValue: Capability<AppStores> = {
       versions: [/^0\.2\.0-draft2$/],
     })),
     { name: 'fermyon:spin/key-value', versions: [/^2\.0\.0$/] },
+    { name: 'spin:key-value/key-value', versions: [/^3\.0\.0$/] },
   ],
   suspendingImports: [...WASI_KEY_VALUE_SUSPENDING, ...SPIN_KEY_VALUE_SUSPENDING],
 };

@@ -21,7 +21,12 @@ export const variables: Capability<ResolvedVariables> = {
     checkTemplates(checker, declared, app.components.values());
     return Object.keys(declared).length > 0 ? { variables: declared } : {};
   },
-  interfaces: [{ name: 'wasi:config/store' }, { name: 'fermyon:spin/variables', versions: [/^2\.0\.0$/] }],
+  interfaces: [
+    // 0.2.0-draft-2024-09-27 (Spin), 0.2.0-rc.1 (wasmCloud 2): the same `store` interface.
+    { name: 'wasi:config/store' },
+    { name: 'fermyon:spin/variables', versions: [/^2\.0\.0$/] },
+    { name: 'spin:variables/variables', versions: [/^3\.0\.0$/] },
+  ],
   configure: (app) => ResolvedVariables.resolve(app),
   prepare(spec, resolved) {
     const values = resolved.forComponent(spec);

@@ -9,9 +9,12 @@
  * - Keys are any UTF-8 string of 1 to MAX_KEY_BYTES bytes; values 0 to MAX_VALUE_BYTES bytes.
  *   Longer ones are refused with a KeyValueError before they reach the server.
  * - `increment` keeps a counter as its decimal text (`"42"`), as Redis' INCRBY does, so a guest's
- *   `get` reads it; a missing key counts from 0; a value that is not such a number is an error.
- * - `current` + `swap` are compare-and-swap: the swap succeeds only if nothing wrote the key since
- *   `current` read it (an absent key included).
+ *   `get` reads it; a missing key counts from 0; a value that is not such a number is an error,
+ *   and so is a result outside the signed 64-bit range (Redis' range).
+ * - `current` + `swap` are compare-and-swap: the swap succeeds only if the key still holds what
+ *   `current` read (still absent, if it was). SQLite and Redis compare the bytes, so a write of the
+ *   same bytes in between goes unnoticed; NATS compares the revision, so any write in between
+ *   (or a delete) makes the swap fail.
  * - Each (app, label) pair is its own store: no app reads another's data.
  * - A write that resolved is durable as the backend promises (SQLite: committed in WAL mode;
  *   Redis: as its persistence is configured; NATS: acknowledged by JetStream).

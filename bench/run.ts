@@ -1,11 +1,12 @@
 /**
  * `npm run bench` — Skiff next to plain node:http and jco serve, on this machine, in one run:
  * HTTP throughput and latency (wrk), instantiation and host-call micro-benchmarks, memory under
- * 1,000 sleeping requests, and the latency of light requests mixed with heavy ones (bench/mixed-load.ts).
+ * 1,000 sleeping requests, the latency of light requests mixed with heavy ones (bench/mixed-load.ts),
+ * and the key-value backends' per-call latency (bench/key-value.ts).
  * Progress goes to stderr, the Markdown report to stdout, the raw numbers to bench/results/latest.json.
  * See BENCHMARKS.md for the method.
  *
- *   npm run bench -- [--duration 10] [--connections 32] [--warmup 2] [--only http,micro,memory,mixed]
+ *   npm run bench -- [--duration 10] [--connections 32] [--warmup 2] [--only http,micro,memory,mixed,key-value]
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { HOST_CALL_PATHS } from './host-call-paths.ts';
 import { benchTarget, GUESTS, TARGETS } from './http.ts';
+import { benchKeyValue, type KeyValueSection, keyValueTable } from './key-value.ts';
 import type { MicroResults } from './micro.ts';
 import { benchMixed, DEFAULT_FIB_N, MIXED_TARGETS, type MixedSection, mixedTable } from './mixed-load.ts';
 import { type BenchResults, type Machine, toMarkdown } from './report.ts';
@@ -23,7 +25,7 @@ import { targetsTable } from './targets.ts';
 import { findWrk } from './wrk.ts';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const SECTIONS = ['http', 'micro', 'memory', 'mixed'] as const;
+const SECTIONS = ['http', 'micro', 'memory', 'mixed', 'key-value'] as const;
 const run = promisify(execFile);
 
 const USAGE = `usage: npm run bench -- [options]
@@ -42,6 +44,7 @@ const USAGE = `usage: npm run bench -- [options]
   --fib-share P      mixed: its share of requests, 0-1 (default 0.1; the rest go to /ok)
   --fib-connections K mixed: instead, K connections send only /fib, the others only /ok
   --mixed-targets L  mixed: ${MIXED_TARGETS.map((t) => t.id).join(',')} (default all)
+  --kv-ms MS         key-value: milliseconds each operation is timed per backend (default 600)
   --out FILE         raw results (default bench/results/latest.json)`;
 
 function options() {
@@ -62,6 +65,7 @@ function options() {
       'fib-share': { type: 'string', default: '0.1' },
       'fib-connections': { type: 'string', default: '0' },
       'mixed-targets': { type: 'string', default: MIXED_TARGETS.map((t) => t.id).join(',') },
+      'kv-ms': { type: 'string', default: '600' },
       out: { type: 'string', default: join(ROOT, 'bench/results/latest.json') },
       help: { type: 'boolean', default: false },
     },
@@ -107,6 +111,7 @@ function options() {
       'mixed-targets',
       MIXED_TARGETS.map((t) => t.id),
     ),
+    kvMs: number('kv-ms'),
     out: values.out as string,
   };
 }
@@ -191,10 +196,13 @@ async function main(): Promise<number> {
   const logDir = join(dirname(opts.out), 'logs');
   mkdirSync(logDir, { recursive: true });
   const guests = GUESTS.filter((g) => opts.guests.includes(g.id));
-  const results: BenchResults & { mixed?: MixedSection } = {
+  const results: BenchResults & { mixed?: MixedSection; keyValue?: KeyValueSection } = {
     machine: await machine(wrk),
     options: { ...opts },
-    guests: guests.map((g) => ({ ...g, bytes: statSync(join(ROOT, g.file)).size })),
+    // The key-value section runs no guest: it alone needs no built fixture.
+    guests: opts.sections.some((s) => s !== 'key-value')
+      ? guests.map((g) => ({ ...g, bytes: statSync(join(ROOT, g.file)).size }))
+      : [],
     http: [],
     memory: [],
   };
@@ -254,10 +262,15 @@ async function main(): Promise<number> {
     );
   }
 
+  if (opts.sections.includes('key-value')) {
+    results.keyValue = await benchKeyValue(opts.kvMs, progress);
+  }
+
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
   const mixed = results.mixed ? `\n\n${mixedTable(results.mixed)}` : '';
-  process.stdout.write(`${toMarkdown(results, targetsTable(results))}${mixed}\n`);
+  const keyValue = results.keyValue ? `\n\n${keyValueTable(results.keyValue)}` : '';
+  process.stdout.write(`${toMarkdown(results, targetsTable(results))}${mixed}${keyValue}\n`);
   progress(
     `\nbench: done in ${Math.round((performance.now() - started) / 1000)} s; raw results in ${opts.out}`,
   );

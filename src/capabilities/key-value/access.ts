@@ -54,3 +54,36 @@ export class StoreAccess {
     }
   }
 }
+
+/**
+ * A store a guest opened, as both interfaces' resources are: the calls they have in common, each
+ * through `access` (errors become the interface's own).
+ */
+export class OpenedStore {
+  readonly store: KeyValueStore;
+  readonly label: string;
+  readonly access: StoreAccess;
+
+  constructor(store: KeyValueStore, label: string, access: StoreAccess) {
+    this.store = store;
+    this.label = label;
+    this.access = access;
+  }
+
+  run<T>(call: (store: KeyValueStore) => Promise<T>): Promise<T> {
+    return this.access.run(this.label, () => call(this.store));
+  }
+
+  get(key: string) {
+    return this.run((s) => s.get(key));
+  }
+  set(key: string, value: Uint8Array) {
+    return this.run((s) => s.set(key, value));
+  }
+  delete(key: string) {
+    return this.run((s) => s.delete(key));
+  }
+  exists(key: string) {
+    return this.run((s) => s.exists(key));
+  }
+}

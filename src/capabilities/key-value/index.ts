@@ -5,7 +5,7 @@
  */
 import type { ComponentSpec } from '../../manifest/app.ts';
 import { closestMatch } from '../../manifest/keys.ts';
-import { type Capability, CapabilityConfigError } from '../capability.ts';
+import { type Capability, CapabilityConfigError, type InstanceHost } from '../capability.ts';
 import { StoreAccess } from './access.ts';
 import { SPIN_KEY_VALUE_SUSPENDING, spinKeyValueImports } from './spin-host.ts';
 import { AppStores, DEFAULT_LABEL, KEY_VALUE_TABLE } from './stores.ts';
@@ -41,10 +41,16 @@ export const keyValue: Capability<AppStores> = {
         `component "${spec.id}" lists key-value store "${label}", which is not configured${near ? `; did you mean "${near}"?` : ''} (stores: ${stores.labels.map((l) => `"${l}"`).join(', ')}); define it in the runtime config as [${KEY_VALUE_TABLE}.${label}] with type = "sqlite", "redis" or "nats"`,
       );
     }
+    // Nothing in them is the instance's own (the stores are the app's), so every instance of the
+    // component shares one set: none is built on the request path.
+    let host: InstanceHost | undefined;
     return {
       instance: ({ log }) => {
-        const access = new StoreAccess(labels, stores, log);
-        return { imports: { ...wasiKeyValueImports(access), ...spinKeyValueImports(access) } };
+        if (!host) {
+          const access = new StoreAccess(labels, stores, log);
+          host = { imports: { ...wasiKeyValueImports(access), ...spinKeyValueImports(access) } };
+        }
+        return host;
       },
     };
   },

@@ -4,46 +4,19 @@
  * `spin:key-value/key-value@3.0.0` (spin-sdk 7, Spin 4: `async func`s, keys as a stream).
  */
 import { HostFuture, HostStream } from '../../engine/binding/canonical-abi/streams.ts';
-import { accessDenied, GuestError, type StoreAccess } from './access.ts';
+import { accessDenied, GuestError, OpenedStore, type StoreAccess } from './access.ts';
 import type { KeyValueStore } from './backend.ts';
 
 export function spinKeyValueImports(access: StoreAccess) {
-  class Store {
-    readonly store: KeyValueStore;
-    readonly label: string;
-
-    constructor(store: KeyValueStore, label: string) {
-      this.store = store;
-      this.label = label;
-    }
-
-    run<T>(call: (store: KeyValueStore) => Promise<T>): Promise<T> {
-      return access.run(this.label, () => call(this.store));
-    }
-
-    get(key: string) {
-      return this.run((s) => s.get(key));
-    }
-    set(key: string, value: Uint8Array) {
-      return this.run((s) => s.set(key, value));
-    }
-    delete(key: string) {
-      return this.run((s) => s.delete(key));
-    }
-    exists(key: string) {
-      return this.run((s) => s.exists(key));
-    }
-  }
-
-  async function opened<T extends Store>(label: string, make: (store: KeyValueStore) => T): Promise<T> {
+  async function opened<T extends OpenedStore>(label: string, make: (store: KeyValueStore) => T): Promise<T> {
     const store = await access.open(label);
     if (!store) throw accessDenied();
     return make(store);
   }
 
-  class StoreV2 extends Store {
+  class StoreV2 extends OpenedStore {
     static open(label: string): Promise<StoreV2> {
-      return opened(label, (store) => new StoreV2(store, label));
+      return opened(label, (store) => new StoreV2(store, label, access));
     }
 
     /** Every key: this version has no cursor, so the pages are gathered here. */
@@ -61,9 +34,9 @@ export function spinKeyValueImports(access: StoreAccess) {
     }
   }
 
-  class StoreV3 extends Store {
+  class StoreV3 extends OpenedStore {
     static open(label: string): Promise<StoreV3> {
-      return opened(label, (store) => new StoreV3(store, label));
+      return opened(label, (store) => new StoreV3(store, label, access));
     }
 
     /** The keys as a stream, a page at a time, and a future of how the listing ended. */

@@ -3,36 +3,10 @@
  * backend returns a promise: the guest suspends on it (JSPI) while the worker serves others.
  */
 
-import { accessDenied, GuestError, type StoreAccess } from './access.ts';
-import type { CasTicket, KeyValueStore } from './backend.ts';
+import { accessDenied, GuestError, OpenedStore, type StoreAccess } from './access.ts';
+import type { CasTicket } from './backend.ts';
 
-class Bucket {
-  readonly store: KeyValueStore;
-  readonly label: string;
-  readonly access: StoreAccess;
-
-  constructor(store: KeyValueStore, label: string, access: StoreAccess) {
-    this.store = store;
-    this.label = label;
-    this.access = access;
-  }
-
-  run<T>(call: (store: KeyValueStore) => Promise<T>): Promise<T> {
-    return this.access.run(this.label, () => call(this.store));
-  }
-
-  get(key: string) {
-    return this.run((s) => s.get(key));
-  }
-  set(key: string, value: Uint8Array) {
-    return this.run((s) => s.set(key, value));
-  }
-  delete(key: string) {
-    return this.run((s) => s.delete(key));
-  }
-  exists(key: string) {
-    return this.run((s) => s.exists(key));
-  }
+class Bucket extends OpenedStore {
   async listKeys(cursor: string | undefined) {
     const page = await this.run((s) => s.listKeys(cursor));
     return { keys: page.keys, cursor: page.cursor };

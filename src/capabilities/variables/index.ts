@@ -29,7 +29,8 @@ export const variables: Capability<ResolvedVariables> = {
   ],
   configure: (app) => ResolvedVariables.resolve(app),
   prepare(spec, resolved) {
-    const values = resolved.forComponent(spec);
-    return { instance: () => ({ imports: variablesImports(values) }) };
+    // The component's values, the same for every instance: one host for all of them.
+    const host = { imports: variablesImports(resolved.forComponent(spec)) };
+    return { instance: () => host };
   },
 };

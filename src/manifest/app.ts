@@ -19,8 +19,11 @@ export interface App {
   description: string | undefined;
   /** Keyed by component id, in manifest order. */
   components: Map<string, ComponentSpec>;
-  /** In manifest order; the router decides precedence. */
-  httpRoutes: HttpRouteSpec[];
+  /**
+   * Every trigger, in manifest order, each tagged with its type (`http` so far; messaging and cron
+   * fit beside it). For HTTP the router decides precedence.
+   */
+  triggers: TriggerSpec[];
   /** The app's variables (`[variables]`), by name; components see them through templates. */
   variables?: Record<string, VariableSpec> | undefined;
 }
@@ -121,7 +124,15 @@ export interface BuildSpec {
   watch: string[];
 }
 
+/** What makes a component run: one entry per `[[trigger.<type>]]` table. */
+export type TriggerSpec = HttpRouteSpec;
+
+/** The HTTP triggers of `app`, in manifest order. */
+export const httpRoutesOf = (app: Pick<App, 'triggers'>): HttpRouteSpec[] =>
+  app.triggers.filter((t): t is HttpRouteSpec => t.type === 'http');
+
 export type HttpRouteSpec = {
+  type: 'http';
   /** A public route such as `/`, `/cart`, `/users/:id`, `/static/...`, or `private` for no public route. */
   route: string | { private: true };
   component: string;

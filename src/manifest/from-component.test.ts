@@ -35,7 +35,9 @@ describe('appFromComponent', () => {
     });
     assert.equal(app.manifestPath, undefined);
     assert.equal(app.name, 'hello-world');
-    assert.deepEqual(app.httpRoutes, [{ route: '/...', component: 'hello-world', where: undefined }]);
+    assert.deepEqual(app.triggers, [
+      { type: 'http', route: '/...', component: 'hello-world', where: undefined },
+    ]);
     assert.deepEqual(app.components.get('hello-world'), {
       id: 'hello-world',
       source: wasm,
@@ -59,7 +61,7 @@ describe('appFromComponent', () => {
     assert.deepEqual(component?.files, [
       { hostPath: path.join(dir, 'static'), guestPath: '/www', readOnly: false },
     ]);
-    assert.equal(app.httpRoutes[0]?.route, '/api');
+    assert.equal(app.triggers[0]?.route, '/api');
   });
 
   const cases: { name: string; options: () => ComponentAppOptions; file: string; message: string }[] = [

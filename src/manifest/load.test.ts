@@ -66,8 +66,8 @@ describe('loadApp on the example manifest', () => {
     assert.equal(app.manifestPath, manifestPath);
     assert.equal(app.baseDir, appDir);
     assert.deepEqual([app.name, app.version, app.description], ['hello', '0.1.0', 'Says hello']);
-    assert.deepEqual(app.httpRoutes, [
-      { route: '/hello/...', component: 'hello-js', where: { file: manifestPath, line: 6 } },
+    assert.deepEqual(app.triggers, [
+      { type: 'http', route: '/hello/...', component: 'hello-js', where: { file: manifestPath, line: 6 } },
     ]);
     assert.deepEqual([...app.components.keys()], ['hello-js']);
     assert.deepEqual(app.components.get('hello-js'), {
@@ -114,7 +114,7 @@ describe('loadApp on the example manifest', () => {
       { hostPath: path.join(appDir, 'assets'), guestPath: '/data', readOnly: false },
     ]);
     assert.deepEqual(
-      app.httpRoutes.map((r) => [r.route, r.component, r.where?.line]),
+      app.triggers.map((r) => [r.route, r.component, r.where?.line]),
       [
         ['/z', 'zeta', 9],
         [{ private: true }, 'alpha', 12],

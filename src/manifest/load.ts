@@ -180,7 +180,7 @@ export function appFromComponent(options: ComponentAppOptions): App {
         },
       ],
     ]),
-    httpRoutes: [{ route: parsed.pattern.source, component: id, where: undefined }],
+    triggers: [{ type: 'http', route: parsed.pattern.source, component: id, where: undefined }],
   };
 }
 

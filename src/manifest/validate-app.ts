@@ -10,7 +10,7 @@ export const MANIFEST_VERSION = 1;
 /** Everything of the App that comes from the manifest's contents. */
 export type AppContents = Pick<
   App,
-  'name' | 'version' | 'description' | 'components' | 'httpRoutes' | 'variables'
+  'name' | 'version' | 'description' | 'components' | 'triggers' | 'variables'
 >;
 
 /**
@@ -23,8 +23,8 @@ export function validateManifest(checker: ManifestChecker, root: Table): AppCont
   const application = validateApplication(checker, root);
   const components = validateComponents(checker, root);
   validateMiddleware(checker, components);
-  const httpRoutes = validateTriggers(checker, root, [...components.keys()]);
-  const contents: AppContents = { ...application, components, httpRoutes };
+  const triggers = validateTriggers(checker, root, [...components.keys()]);
+  const contents: AppContents = { ...application, components, triggers };
   // Capabilities with top-level keys (`[variables]`) read them once every component is known.
   for (const capability of CAPABILITIES)
     Object.assign(contents, capability.validateApp?.(checker, root, contents));

@@ -67,7 +67,12 @@ export function validateTriggers(
     const route = validateRoute(checker, entry, entryPath, firstByKey);
     const component = validateComponentRef(checker, entry, entryPath, componentIds);
     if (route !== undefined && component !== undefined) {
-      routes.push({ route, component, where: { file: checker.file, line: checker.lineOf(entryPath) } });
+      routes.push({
+        type: 'http',
+        route,
+        component,
+        where: { file: checker.file, line: checker.lineOf(entryPath) },
+      });
     }
   });
   return routes;

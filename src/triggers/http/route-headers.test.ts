@@ -10,7 +10,7 @@ const routes = RouteTable.fromSpecs(
       ['/users/:user_id/posts/:postId', 'post'],
       ['/static/...', 'static'],
     ] as const
-  ).map(([route, component]) => ({ route, component, where: undefined })),
+  ).map(([route, component]) => ({ type: 'http' as const, route, component, where: undefined })),
 );
 
 function headersFor(path: string, fullUrl: string, clientAddr = '127.0.0.1:51000'): Array<[string, string]> {

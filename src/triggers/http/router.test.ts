@@ -6,6 +6,7 @@ import { type RouteMatch, RouteTable } from './router.ts';
 /** Specs for `[route, component]` pairs, each on its own manifest line starting at 10. */
 function specs(routes: Array<[string, string]>): HttpRouteSpec[] {
   return routes.map(([route, component], i) => ({
+    type: 'http',
     route,
     component,
     where: { file: 'skiff.toml', line: 10 + i },
@@ -335,9 +336,9 @@ describe('RouteTable.match', () => {
 describe('RouteTable.fromSpecs', () => {
   test('private routes are skipped', () => {
     const t = RouteTable.fromSpecs([
-      { route: { private: true }, component: 'worker', where: { file: 'skiff.toml', line: 3 } },
-      { route: '/cart', component: 'cart', where: { file: 'skiff.toml', line: 8 } },
-      { route: { private: true }, component: 'other', where: undefined },
+      { type: 'http', route: { private: true }, component: 'worker', where: { file: 'skiff.toml', line: 3 } },
+      { type: 'http', route: '/cart', component: 'cart', where: { file: 'skiff.toml', line: 8 } },
+      { type: 'http', route: { private: true }, component: 'other', where: undefined },
     ]);
     assert.deepEqual(t.routes(), [{ route: '/cart', component: 'cart' }]);
     assert.equal(t.match('/worker'), undefined);
@@ -435,8 +436,8 @@ describe('RouteTable.fromSpecs', () => {
     assert.throws(
       () =>
         RouteTable.fromSpecs([
-          { route: '/a', component: 'x', where: undefined },
-          { route: '/a', component: 'y', where: undefined },
+          { type: 'http', route: '/a', component: 'x', where: undefined },
+          { type: 'http', route: '/a', component: 'y', where: undefined },
         ]),
       {
         message:

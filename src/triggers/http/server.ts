@@ -15,6 +15,7 @@ import {
   type ComponentSpec,
   DEFAULT_FRESH,
   DEFAULT_REUSE,
+  httpRoutesOf,
   type LifecycleSpec,
 } from '../../manifest/app.ts';
 import { DEFAULT_INSTANCE_CONCURRENCY } from '../../manifest/validate-lifecycle.ts';
@@ -192,7 +193,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
   if (options.timeSliceMs !== undefined) interrupts.setQuantum(options.timeSliceMs);
   // Started now, loading while the components load; awaited before the first request.
   const watching = interrupts.startWatchdog();
-  const table = RouteTable.fromSpecs(app.httpRoutes);
+  const table = RouteTable.fromSpecs(httpRoutesOf(app));
   const capabilities = await AppRuntime.start(app, options.runtimeConfig);
   const served = new Map<string, ServedComponent>();
   try {

@@ -104,6 +104,20 @@ for (const backend of backends) {
       }
     });
 
+    test('a key past 1 KiB gets the interface error (a 500 from the guest), a 1 MiB value fits, and the app goes on', async () => {
+      // Values past 1 MiB are refused the same way (test/capabilities/key-value-backends.test.ts);
+      // the fixture itself takes no body past 1 MiB.
+      const longKey = await fetch(`${skiff.url}/rust/api/kv?op=get&key=${'k'.repeat(1025)}`);
+      assert.equal(longKey.status, 500);
+      assert.match(await longKey.text(), /"error":"other".*1024/);
+      const fits = await fetch(`${skiff.url}/rust/api/kv?op=set&key=big`, {
+        method: 'POST',
+        body: new Uint8Array(1024 * 1024),
+      });
+      assert.equal(fits.status, 200, await fits.clone().text());
+      assert.equal((await fetch(`${skiff.url}/rust/api/health`)).status, 200);
+    });
+
     test('a store the manifest does not list is access-denied, with a host log line', async () => {
       const response = await fetch(`${skiff.url}/rust/api/open?label=other`);
       assert.equal(response.status, 403);

@@ -171,7 +171,7 @@ test('a store label the runtime config does not define gets a did-you-mean', asy
   assert.match(stderr, /lists key-value store "cahce", which is not configured; did you mean "cache"\?/);
 });
 
-test('kill -9 in the middle of a stream of POSTs: after a restart, every acknowledged POST is counted', async () => {
+test('kill -9 in the middle of a stream of POSTs: after a restart, every acknowledged POST is counted', async (t) => {
   const app = await visitorsApp();
   let skiff = await startSkiffUp(app.args);
   let acknowledged = 0;
@@ -199,6 +199,7 @@ test('kill -9 in the middle of a stream of POSTs: after a restart, every acknowl
   skiff = await startSkiffUp(app.args);
   try {
     const counted = await count(skiff.url);
+    t.diagnostic(`sent ${sent}, acknowledged ${acknowledged}, counted after the restart ${counted}`);
     assert.ok(
       counted >= acknowledged && counted <= sent,
       `counted ${counted}, acknowledged ${acknowledged}, sent ${sent}`,

@@ -124,12 +124,20 @@ describe('loadApp on the example manifest', () => {
 });
 
 describe('loadApp errors', () => {
-  it('a missing path names it and suggests --from or skiff new', async () => {
+  it('a missing path names it and suggests --from or --component', async () => {
     const missing = path.join(root, 'nowhere', 'skiff.toml');
     const error = await loadError(missing);
     assert.equal(error.problems[0]?.file, missing);
     assert.match(error.message, /manifest not found: .*nowhere/);
-    assert.match(error.message, /--from PATH.*skiff new/);
+    assert.match(error.message, /--from PATH.*skiff up --component FILE\.wasm/);
+  });
+
+  it('a WebAssembly binary given as the manifest suggests --component instead of parsing it as TOML', async () => {
+    const wasm = path.join(import.meta.dirname, '..', '..', 'fixtures', 'rust', 'hello', 'hello.wasm');
+    const error = await loadError(wasm);
+    assert.match(error.message, /this is a WebAssembly binary, not a skiff\.toml/);
+    assert.match(error.message, /skiff up --component .*hello\.wasm/);
+    assert.doesNotMatch(error.message, /\0asm|invalid TOML/i);
   });
 
   it('a folder without skiff.toml names the file tried, and mentions a spin.toml there', async () => {

@@ -17,7 +17,7 @@ import { isReservedRoute } from './validate-triggers.ts';
 export const MANIFEST_FILE = 'skiff.toml';
 
 const NO_MANIFEST_HINT =
-  'pass the app with --from PATH (a skiff.toml or its folder), or create one with `skiff new TEMPLATE NAME`';
+  'pass the app with --from PATH (a skiff.toml or its folder), or serve one component without a manifest: skiff up --component FILE.wasm';
 
 /**
  * Reads, validates and normalizes a manifest: `pathOrDir` is a skiff.toml (any file name) or a folder
@@ -38,6 +38,15 @@ export async function loadApp(pathOrDir: string): Promise<App> {
       },
     ]);
   }
+  if (text.startsWith('\0asm'))
+    throw new ManifestError([
+      {
+        file: manifestPath,
+        line: undefined,
+        message: 'this is a WebAssembly binary, not a skiff.toml',
+        hint: `serve it without a manifest: skiff up --component ${manifestPath}`,
+      },
+    ]);
   text = text.replace(/^\uFEFF/, ''); // a byte-order mark is not TOML, but editors on Windows write one
 
   const root = parseToml(text, manifestPath);

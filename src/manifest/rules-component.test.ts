@@ -69,7 +69,7 @@ describe('source', () => {
         'command = "make"',
       ),
       line: 8,
-      message: 'run `skiff build` first',
+      message: 'run its build command ([component.api.build] command) first',
     },
     {
       name: 'a folder',

@@ -124,7 +124,7 @@ function validateSource(
     where: sourcePath,
     what: `source of component "${id}"`,
     missingHint: hasBuild
-      ? 'run `skiff build` first'
+      ? `run its build command ([component.${id}.build] command) first`
       : `check the path (relative to ${checker.baseDir}), or add a [component.${id}.build] section that produces it`,
   });
   return hostPath;

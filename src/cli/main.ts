@@ -6,22 +6,10 @@ import { ComponentLoadError } from '../engine/errors.ts';
 import { ManifestError } from '../manifest/errors.ts';
 import { ListenError } from '../triggers/http/server.ts';
 import { GrantError } from '../wasi/imports.ts';
+import { asksForHelp, COMMAND_HELP, USAGE, VERSION } from './help.ts';
 import { UsageError } from './options.ts';
 import { run } from './run.ts';
 import { up } from './up.ts';
-
-const USAGE = `skiff — serve and run WebAssembly components
-
-  skiff up [--from PATH] [--listen HOST:PORT] [--component FILE.wasm] [--route ROUTE]
-           [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]...
-           [--allow-bind tcp://IP:PORT]... [--timeout 30s] [--max-cpu 5s] [--max-memory 128MiB]
-           [--max-concurrent 2048] [--time-slice 2ms|off] [--log-requests] [--workers N] [--binder skiff|jco]
-           [--runtime-config runtime-config.toml]
-  skiff run [--env K=V]... [--dir HOST::GUEST[::rw]]... [--allow-outbound URL]... [--timeout 2s]
-            [--max-cpu 1s] [--allow-bind tcp://IP:PORT]... [--max-memory 64MiB] [--binder skiff|jco]
-            FILE.wasm [ARGS...]
-  skiff inspect FILE.wasm
-`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   up,
@@ -34,8 +22,18 @@ const NOT_YET = new Set(['build', 'new']);
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
+    const topic = command === 'help' ? rest[0] : undefined;
+    process.stdout.write((topic && COMMAND_HELP[topic]) || USAGE);
     return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`skiff ${VERSION}\n`);
+    return 0;
+  }
+  const help = COMMAND_HELP[command];
+  if (help && asksForHelp(command, rest)) {
+    process.stdout.write(help);
+    return 0;
   }
   const handler = COMMANDS[command];
   try {

@@ -1,6 +1,6 @@
 /**
  * What `skiff --help`, `skiff COMMAND --help` and `skiff --version` print. Each command's text
- * lists exactly the options it takes (help.test.ts checks them against the parsers' specs).
+ * lists exactly the options it takes (commands.test.ts checks them against the parsers' specs).
  */
 import { readFileSync } from 'node:fs';
 

@@ -1,6 +1,12 @@
-/** `skiff inspect FILE.wasm` — what a component imports and exports, its size and producers. */
+/**
+ * `skiff inspect FILE.wasm` — what a component imports and exports, its size and producers, and
+ * whether Skiff provides all it imports.
+ */
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { componentWit, metadataShow } from '@bytecodealliance/jco-transpile/wasm-tools';
+import { checkImports, UnprovidedImportError } from '../capabilities/provided.ts';
+import { parseComponent } from '../engine/binding/parse/index.ts';
 import { ComponentLoadError } from '../engine/errors.ts';
 import { wasmKind } from '../engine/wasm-kind.ts';
 import { UsageError } from './options.ts';
@@ -21,6 +27,17 @@ export async function inspect(argv: string[]): Promise<number> {
       `${field}: ${entries.map(([name, version]) => `${name} ${version}`.trim()).join(', ')}\n`,
     );
   }
-  if (kind === 'component') process.stdout.write(`\n${await componentWit(bytes)}`);
+  if (kind !== 'component') return 0;
+  process.stdout.write(`\n${await componentWit(bytes)}`);
+  // What `skiff up` would refuse at load, said before anyone tries.
+  try {
+    checkImports(basename(file, '.wasm'), {
+      imports: parseComponent(bytes).world.imports.map((i) => i.name),
+    });
+    process.stdout.write('\nSkiff provides every interface this component imports.\n');
+  } catch (e) {
+    if (!(e instanceof UnprovidedImportError)) throw e;
+    process.stdout.write(`\n${e.message}\n`);
+  }
   return 0;
 }

@@ -40,3 +40,24 @@ test('the help of up and run lists exactly the options their parsers accept, and
     assert.deepEqual([...listed].sort(), [...accepted].sort(), command);
   }
 });
+
+test('inspect says whether Skiff provides what a component imports, and names what it does not', async () => {
+  const { componentEmbed, componentNew, parse } = await import('@bytecodealliance/jco-transpile/wasm-tools');
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const embedded = await componentEmbed({
+    binary: await parse('(module (import "acme:billing/api@1.0.0" "charge" (func)))'),
+    witSource: 'package acme:billing@1.0.0;\ninterface api { charge: func(); }\nworld w { import api; }\n',
+    world: 'w',
+  });
+  const file = join(await mkdtemp(join(tmpdir(), 'skiff-inspect-')), 'billing.wasm');
+  await writeFile(file, await componentNew(embedded, undefined));
+  const refused = skiff('inspect', file);
+  assert.equal(refused.status, 0, refused.stderr);
+  assert.match(
+    refused.stdout,
+    /component "billing" imports what Skiff cannot provide[^\n]*\n {2}acme:billing\/api@1\.0\.0: no Skiff capability provides it/,
+  );
+  const provided = skiff('inspect', 'fixtures/rust/visitors/visitors.wasm');
+  assert.match(provided.stdout, /Skiff provides every interface this component imports\.\n$/);
+});

@@ -13,7 +13,7 @@ import type { KeyValueBackend, KeyValueStore } from './backend.ts';
 export const KEY_VALUE_TABLE = 'key_value_store';
 export const DEFAULT_LABEL = 'default';
 
-type Backends = Map<string, { backend: KeyValueBackend; describe: string }>;
+type Backends = Map<string, KeyValueBackend>;
 
 export class AppStores {
   readonly #app: string;
@@ -44,19 +44,12 @@ export class AppStores {
         throw new CapabilityConfigError(
           `${where}: [${KEY_VALUE_TABLE}.${label}] needs type = "sqlite", "redis" or "nats"`,
         );
-      const backend = createKeyValueBackend(type, settings, { baseDir: config.baseDir, where });
-      backends.set(label, { backend, describe: `${type} (${where})` });
+      backends.set(label, createKeyValueBackend(type, settings, { baseDir: config.baseDir, where }));
     }
     if (!backends.has(DEFAULT_LABEL)) {
       const path = join(app.baseDir, '.skiff', 'key-value.sqlite');
-      backends.set(DEFAULT_LABEL, {
-        backend: createKeyValueBackend(
-          'sqlite',
-          { path },
-          { baseDir: app.baseDir, where: 'the embedded default' },
-        ),
-        describe: `sqlite (${path})`,
-      });
+      const where = 'the embedded default';
+      backends.set(DEFAULT_LABEL, createKeyValueBackend('sqlite', { path }, { baseDir: app.baseDir, where }));
     }
     return new AppStores(app.name, backends);
   }
@@ -73,9 +66,9 @@ export class AppStores {
   open(label: string): Promise<KeyValueStore> {
     let store = this.#open.get(label);
     if (!store) {
-      const entry = this.#backends.get(label);
-      if (!entry) return Promise.reject(new Error(`no key-value store "${label}"`));
-      store = entry.backend.open(this.#app, label);
+      const backend = this.#backends.get(label);
+      if (!backend) return Promise.reject(new Error(`no key-value store "${label}"`));
+      store = backend.open(this.#app, label);
       store.catch(() => this.#open.delete(label));
       this.#open.set(label, store);
     }
@@ -83,6 +76,6 @@ export class AppStores {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.#backends.values()].map(({ backend }) => backend.close()));
+    await Promise.allSettled([...this.#backends.values()].map((backend) => backend.close()));
   }
 }

@@ -5,11 +5,11 @@
  * and OutgoingBody as 0.2 responses, so the same integrity rules hold: final statuses only, the
  * declared content-length enforced to the byte, a broken body cut off, never made to look whole.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ComponentError } from '../../engine/binding/canonical-abi/trap.ts';
 import { type ErrorCode, OutgoingResponse } from '../../wasi/http/messages.ts';
 import { sendGuestBody } from '../../wasi/p3/http-body.ts';
 import { Request, type Response, receivedBody, type SentBody } from '../../wasi/p3/http-types.ts';
+import type { HostRequest, HostResponse } from './exchange.ts';
 import { acquire, failRequest, type RequestContext, requestParts, withLimits } from './handle-request.ts';
 import type { HttpInstance } from './http-instance.ts';
 import { ResponseWriter } from './response-writer.ts';
@@ -31,8 +31,8 @@ async function idleWithin(instance: HttpInstance, ms: number): Promise<boolean> 
 
 export async function handleRequestP3(
   ctx: RequestContext,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: HostRequest,
+  res: HostResponse,
 ): Promise<void> {
   const { spec, log } = ctx;
   const where = () => `[${spec.id}] request ${ctx.id} (${req.method} ${ctx.target.pathWithQuery})`;

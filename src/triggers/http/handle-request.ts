@@ -2,7 +2,6 @@
  * One HTTP request through one fresh component instance: build the guest's view of the request,
  * call `wasi:http/incoming-handler#handle`, stream the response back. A trap fails only this request.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InstancePool, Lease } from '../../engine/instance-pool.ts';
 import { CpuAccount } from '../../engine/interrupt/time-slice.ts';
 import { CpuLimitExceeded, DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
@@ -18,6 +17,7 @@ import {
 } from '../../wasi/http/messages.ts';
 import { limitedSource, readableSource } from '../../wasi/io/node-streams.ts';
 import { type ByteSource, StreamFailure } from '../../wasi/io/streams.ts';
+import type { HostRequest, HostResponse } from './exchange.ts';
 import type { HttpInstance } from './http-instance.ts';
 import type { HostLog } from './log.ts';
 import type { RequestTarget } from './request-target.ts';
@@ -45,7 +45,7 @@ export interface RequestContext {
 }
 
 /** The request body as the guest reads it: streamed, and cut off past the size limit. */
-function bodySource(req: IncomingMessage, maxBodyBytes: number): ByteSource {
+function bodySource(req: HostRequest, maxBodyBytes: number): ByteSource {
   const tooLarge = () =>
     new StreamFailure(`the request body is larger than the limit of ${maxBodyBytes} bytes`, {
       http: { tag: 'HTTP-request-body-size', val: undefined },
@@ -65,7 +65,7 @@ export interface RequestParts {
 }
 
 export function requestParts(
-  req: IncomingMessage,
+  req: HostRequest,
   target: RequestTarget,
   match: RouteMatch,
   maxBodyBytes: number,
@@ -100,7 +100,7 @@ export function requestParts(
 }
 
 function guestRequest(
-  req: IncomingMessage,
+  req: HostRequest,
   target: RequestTarget,
   match: RouteMatch,
   maxBodyBytes: number,
@@ -112,7 +112,7 @@ function guestRequest(
 /** An instance for the request, or undefined (and a 500 sent) when none could be made. */
 export async function acquire(
   ctx: RequestContext,
-  req: IncomingMessage,
+  req: HostRequest,
   writer: ResponseWriter,
 ): Promise<Lease<HttpInstance> | undefined> {
   try {
@@ -145,7 +145,7 @@ export async function withLimits<T>(
  */
 export function failRequest(
   ctx: RequestContext,
-  req: IncomingMessage,
+  req: HostRequest,
   writer: ResponseWriter,
   where: () => string,
   e: unknown,
@@ -168,11 +168,7 @@ export function failRequest(
   }
 }
 
-export async function handleRequest(
-  ctx: RequestContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+export async function handleRequest(ctx: RequestContext, req: HostRequest, res: HostResponse): Promise<void> {
   const { spec, log } = ctx;
   // Built only when something is logged: not on the path of a request that goes well.
   const where = () => `[${spec.id}] request ${ctx.id} (${req.method} ${ctx.target.pathWithQuery})`;

@@ -4,7 +4,7 @@
  * server MUST accept, and whose authority wins over `Host`). Whatever the client sent, the guest
  * sees an origin-form path and one authority.
  */
-import type { IncomingMessage } from 'node:http';
+import type { HostRequest } from './exchange.ts';
 
 export interface RequestTarget {
   /** The path without its query: what routes match. */
@@ -20,7 +20,9 @@ const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::\d{0
 const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/;
 
 /** The target, or a sentence saying why the request gets 400. */
-export function requestTarget(req: IncomingMessage): RequestTarget | { problem: string } {
+export function requestTarget(
+  req: Pick<HostRequest, 'rawHeaders' | 'url' | 'method'>,
+): RequestTarget | { problem: string } {
   const hosts: string[] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     if ((req.rawHeaders[i] as string).toLowerCase() === 'host') hosts.push(req.rawHeaders[i + 1] as string);

@@ -7,12 +7,12 @@
  * does not hold back its head, and a guest that fails before anything was committed still gets a clean 500/504
  * instead of a cut connection.
  */
-import type { ServerResponse } from 'node:http';
 import type { BodyTarget } from '../../wasi/http/bodies.ts';
 import { fieldsToNode, fieldsToPairs } from '../../wasi/http/fields.ts';
 import type { OutgoingResponse } from '../../wasi/http/messages.ts';
 import { writableSink } from '../../wasi/io/node-streams.ts';
 import { StreamFailure } from '../../wasi/io/streams.ts';
+import type { HostResponse } from './exchange.ts';
 
 /** Statuses a guest may send as the final response; 1xx are interim and belong to the host. */
 const isFinalStatus = (status: number): boolean => status >= 200 && status <= 599;
@@ -25,14 +25,14 @@ const bodyless = (method: string, status: number): boolean =>
  * After the head is out, the only honest signal of a failed response is a connection closed before
  * the body's end. The bytes already written are flushed first, so the client sees how far it got.
  */
-function cutResponse(res: ServerResponse): void {
+function cutResponse(res: HostResponse): void {
   const socket = res.socket;
   if (socket) socket.destroySoon();
   else res.destroy();
 }
 
 export class ResponseWriter {
-  readonly #res: ServerResponse;
+  readonly #res: HostResponse;
   readonly #method: string;
   /** Says what the guest did wrong, for the host log (the writer knows no component or request). */
   readonly #report: (problem: string) => void;
@@ -45,7 +45,7 @@ export class ResponseWriter {
   readonly #computing: () => boolean;
 
   constructor(
-    res: ServerResponse,
+    res: HostResponse,
     method: string,
     report: (problem: string) => void,
     computing: () => boolean = () => false,

@@ -1,66 +1,18 @@
 /**
- * The HTTP trigger: loads every routed component before listening (so a bad component fails at
- * start, not on the first request), routes each request, and shuts down gracefully.
+ * `skiff up`'s transport: a node:http server in front of the HTTP core (http-app.ts). Node's
+ * request and response objects go to the core as they are; this file owns only what is about the
+ * wire: parser limits, slowloris timeouts, the listen socket, and a graceful close.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { AppRuntime } from '../../capabilities/app-runtime.ts';
-import { checkImports } from '../../capabilities/provided.ts';
-import { type BinderName, Component } from '../../engine/component.ts';
-import { createInstancePool, type InstancePool } from '../../engine/instance-pool.ts';
-import { interruptController } from '../../engine/interrupt/controller.ts';
 import { holdForConnection } from '../../engine/interrupt/time-slice.ts';
-import {
-  type App,
-  type ComponentSpec,
-  DEFAULT_FRESH,
-  DEFAULT_REUSE,
-  httpRoutesOf,
-  type LifecycleSpec,
-} from '../../manifest/app.ts';
-import { DEFAULT_INSTANCE_CONCURRENCY } from '../../manifest/validate-lifecycle.ts';
-import { prepareGrants } from '../../wasi/imports.ts';
-import { handleRequest } from './handle-request.ts';
-import { handleRequestP3 } from './handle-request-p3.ts';
-import { type HttpInstance, httpInstanceFactory, isHandlerP3 } from './http-instance.ts';
-import type { HostLog } from './log.ts';
-import { chainFactory, checkMiddleware, type Layer } from './middleware.ts';
-import { requestTarget } from './request-target.ts';
-import { HEALTH_ROUTE } from './route-pattern.ts';
-import { RouteTable } from './router.ts';
+import type { App } from '../../manifest/app.ts';
+import { type HttpAppOptions, loadHttpApp } from './http-app.ts';
 
-/**
- * The host's settings. The per-component limits (timeoutMs, maxMemoryBytes, maxConcurrent), when
- * given, override what each component's manifest asks for; unset, the manifest's value or the
- * default applies.
- */
-export interface HttpServerOptions {
+/** The core's settings, and the listener's. */
+export interface HttpServerOptions extends HttpAppOptions {
   host: string;
   port: number;
-  log: HostLog;
-  cacheDir?: string;
-  /** Wall-clock limit of each request (the guest is stopped, the client gets 504). */
-  timeoutMs?: number | undefined;
-  /** Guest CPU time of each request (the guest is stopped, the client gets 503). */
-  maxCpuMs?: number | undefined;
-  /** How long a guest computes before it yields to the other requests of its worker; 0 turns slicing off. */
-  timeSliceMs?: number | undefined;
-  /** Logs one line per request: component, method, target, status, wall and guest CPU time. */
-  logRequests?: boolean | undefined;
-  /** Caps each linear memory of every instance. */
-  maxMemoryBytes?: number | undefined;
-  /** Requests one component may handle at once (per worker); more get 503 with Retry-After. */
-  maxConcurrent?: number | undefined;
-  /** Requests the whole server may handle at once (per worker), all components together. */
-  hostMaxConcurrent?: number | undefined;
-  /** Largest request body accepted (413 when the declared length is larger; the stream fails past it). */
-  maxBodyBytes?: number | undefined;
-  /** Skiff's binder unless `jco` is asked for (`skiff up --binder jco`). */
-  binder?: BinderName | undefined;
-  /** Where capabilities find their backends (`--runtime-config`); the embedded defaults when absent. */
-  runtimeConfig?: string | undefined;
-  /** Overrides every component's manifest lifecycle (`skiff up --lifecycle`). */
-  lifecycle?: LifecycleSpec | undefined;
   /** A client must send its whole request head within this (slowloris); default 10 s. */
   headersTimeoutMs?: number | undefined;
   /** …and its whole request within this; default 120 s. */
@@ -76,21 +28,6 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-/** Per request: long enough for any interactive handler, short enough that a stuck one is noticed. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
-/**
- * Guest CPU per request: hundreds of times what a web handler needs, yet a request that computes
- * without end costs a sixth of what the 30 s timeout alone would let it burn.
- */
-export const DEFAULT_MAX_CPU_MS = 5_000;
-/** Per linear memory of each instance: generous for real handlers, fatal to a memory bomb. */
-export const DEFAULT_MAX_MEMORY = 128 * 2 ** 20;
-/** Requests per component and worker before 503: far above what one worker serves well, but bounded. */
-export const DEFAULT_MAX_CONCURRENT = 2048;
-/** Requests per worker before 503, whichever components they are for. */
-export const DEFAULT_HOST_MAX_CONCURRENT = 4096;
-/** Request bodies stream, so this bounds work rather than memory. */
-export const DEFAULT_MAX_BODY = 1024 * 2 ** 20;
 /** A client must send its whole head within this (slowloris). */
 const HEADERS_TIMEOUT_MS = 10_000;
 /** …and its whole request within this. */
@@ -105,114 +42,8 @@ export class ListenError extends Error {
   override name = 'ListenError';
 }
 
-/** A routed component, loaded, with its pool and its effective limits. */
-interface ServedComponent {
-  spec: ComponentSpec;
-  /** The request path of the WASI version the component's handler speaks. */
-  handle: typeof handleRequest;
-  pool: InstancePool<HttpInstance>;
-  timeoutMs: number;
-  maxCpuMs: number;
-  maxConcurrent: number;
-  inFlight: number;
-}
-
-async function serveComponent(
-  spec: ComponentSpec,
-  components: App['components'],
-  options: HttpServerOptions,
-  capabilities: AppRuntime,
-): Promise<ServedComponent> {
-  const { id } = spec;
-  const load = async (of: ComponentSpec): Promise<Layer> => {
-    const component = await Component.load(of.source, {
-      cacheDir: options.cacheDir,
-      maxMemoryBytes: options.maxMemoryBytes ?? of.limits?.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
-      binder: options.binder,
-    });
-    return { id: of.id, component, exportName: component.requireEntry('http') };
-  };
-  const app = await load(spec);
-  const { component, exportName } = app;
-  // The manifest check made sure every middleware id is a declared component.
-  const middleware = await Promise.all(
-    (spec.middleware ?? []).map((mw) => load(components.get(mw) as ComponentSpec)),
-  );
-  checkMiddleware(app, middleware);
-  const instancesOf = (layer: Layer) => {
-    const of = components.get(layer.id) ?? spec;
-    checkImports(layer.id, layer.component);
-    return httpInstanceFactory(
-      layer.id,
-      layer.component,
-      layer.exportName,
-      prepareGrants(layer.id, of, capabilities.prepare(of)),
-      options.log,
-    );
-  };
-  const factory = chainFactory(
-    instancesOf(app),
-    middleware.map((layer) => instancesOf(layer)),
-  );
-  const p3 = isHandlerP3(exportName);
-  // WASI 0.3 handlers run requests as async tasks: reused, several at once, as Spin 4 does.
-  let lifecycle: LifecycleSpec = options.lifecycle ?? spec.lifecycle ?? (p3 ? DEFAULT_REUSE : DEFAULT_FRESH);
-  if (lifecycle.mode === 'reuse' && component.answersOncePerInstance) {
-    options.log.warn(
-      `[${id}] is a componentize-js guest, which can answer only one request per instance; serving it with lifecycle "fresh" instead of "reuse"`,
-    );
-    lifecycle = DEFAULT_FRESH;
-  }
-  // A WASI 0.2 instance is not re-entrant: it serves one request at a time whatever was asked.
-  const asked = lifecycle.mode === 'reuse' ? lifecycle.concurrency : undefined;
-  if (!p3 && asked !== undefined && asked > 1)
-    options.log.warn(
-      `[${id}] is a WASI 0.2 handler, whose instances serve one request at a time; instance_concurrency = ${asked} applies to WASI 0.3 handlers only`,
-    );
-  const concurrency = p3 ? (asked ?? DEFAULT_INSTANCE_CONCURRENCY) : 1;
-  const onError = (e: unknown) => options.log.trap(id, 0, 'pre-warming an instance', e);
-  return {
-    spec,
-    handle: p3 ? handleRequestP3 : handleRequest,
-    pool: createInstancePool(factory, lifecycle, onError, concurrency),
-    timeoutMs: options.timeoutMs ?? spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    maxCpuMs: options.maxCpuMs ?? spec.limits?.maxCpuMs ?? DEFAULT_MAX_CPU_MS,
-    maxConcurrent: options.maxConcurrent ?? spec.limits?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
-    inFlight: 0,
-  };
-}
-
-function unavailable(res: ServerResponse, why: string): void {
-  res
-    .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' })
-    .end(`Service Unavailable: ${why}\n`);
-}
-
 export async function startHttpServer(app: App, options: HttpServerOptions): Promise<RunningHttpServer> {
-  const interrupts = interruptController();
-  if (options.timeSliceMs !== undefined) interrupts.setQuantum(options.timeSliceMs);
-  // Started now, loading while the components load; awaited before the first request.
-  const watching = interrupts.startWatchdog();
-  const table = RouteTable.fromSpecs(httpRoutesOf(app));
-  const capabilities = await AppRuntime.start(app, options.runtimeConfig);
-  const served = new Map<string, ServedComponent>();
-  try {
-    for (const { component: id } of table.routes()) {
-      if (served.has(id)) continue;
-      const spec = app.components.get(id);
-      if (!spec) throw new Error(`route refers to unknown component "${id}"`);
-      served.set(id, await serveComponent(spec, app.components, options, capabilities));
-    }
-  } catch (e) {
-    for (const { pool } of served.values()) pool.close();
-    await capabilities.close();
-    throw e;
-  }
-
-  let nextRequestId = 1;
-  const hostMaxConcurrent = options.hostMaxConcurrent ?? DEFAULT_HOST_MAX_CONCURRENT;
-  let hostInFlight = 0;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const core = await loadHttpApp(app, options);
   const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   const server = createServer(
     {
@@ -223,78 +54,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
       connectionsCheckingInterval: Math.min(1000, headersTimeout),
       maxHeaderSize: MAX_HEADER_BYTES,
     },
-    (req, res) => {
-      const requested = requestTarget(req);
-      if ('problem' in requested) {
-        res
-          .writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
-          .end(`Bad Request: ${requested.problem}\n`);
-        return;
-      }
-      const { path } = requested;
-      if (path === HEALTH_ROUTE) {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-        return;
-      }
-      const match = table.match(path);
-      const target = match && served.get(match.component);
-      if (!match || !target) {
-        res
-          .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-          .end(`Not Found: no route matches ${path}\n`);
-        return;
-      }
-      const declared = Number(req.headers['content-length'] ?? 0);
-      if (declared > maxBodyBytes) {
-        res
-          .writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
-          .end(`Content Too Large: the request body may be at most ${maxBodyBytes} bytes\n`);
-        return;
-      }
-      // Shed load instead of queuing without bound; the client may retry shortly.
-      const { spec } = target;
-      if (target.inFlight >= target.maxConcurrent) {
-        unavailable(res, `component "${spec.id}" is handling ${target.inFlight} requests, its limit`);
-        return;
-      }
-      if (hostInFlight >= hostMaxConcurrent) {
-        unavailable(res, `the server is handling ${hostInFlight} requests, its limit`);
-        return;
-      }
-      target.inFlight++;
-      hostInFlight++;
-      const ctx = {
-        id: nextRequestId++,
-        spec,
-        match,
-        target: requested,
-        log: options.log,
-        pool: target.pool,
-        maxBodyBytes,
-        timeoutMs: target.timeoutMs,
-        maxCpuMs: target.maxCpuMs,
-        cpuMs: 0,
-        computing: () => false,
-      };
-      const started = performance.now();
-      target
-        .handle(ctx, req, res)
-        .catch((e: unknown) => {
-          options.log.error(`request ${ctx.id}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
-          if (!res.headersSent) res.writeHead(500).end();
-          else res.destroy();
-        })
-        .finally(() => {
-          target.inFlight--;
-          hostInFlight--;
-          if (options.logRequests) {
-            const wall = (performance.now() - started).toFixed(1);
-            options.log.info(
-              `[${spec.id}] request ${ctx.id} ${req.method} ${requested.pathWithQuery} ${res.statusCode} wall ${wall} ms cpu ${ctx.cpuMs.toFixed(1)} ms`,
-            );
-          }
-        });
-    },
+    core.handle,
   );
 
   // A new connection's request is read a turn after the accept: no computing guest runs in between.
@@ -304,9 +64,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     socket.once('close', release);
   });
 
-  // Ready before the first request, so that one is sliced from its start too.
-  await watching;
-  await new Promise<void>((resolve, reject) => {
+  const listening = new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       const where = `${options.host}:${options.port}`;
       if (e.code === 'EADDRINUSE') {
@@ -329,11 +87,16 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     // then waits a full second for its SYN retry; the kernel caps this at net.core.somaxconn.
     server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
+  // A server that cannot listen releases what the core opened (pools, key-value backends).
+  await listening.catch(async (e: unknown) => {
+    await core.close();
+    throw e;
+  });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
-    routes: table.routes(),
+    routes: core.routes,
     server,
     close: () =>
       new Promise<void>((resolve) => {
@@ -342,8 +105,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {
           clearInterval(sweep);
-          for (const { pool } of served.values()) pool.close();
-          capabilities.close().then(() => resolve());
+          core.close().then(() => resolve());
         });
         server.closeIdleConnections();
       }),

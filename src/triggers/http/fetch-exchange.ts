@@ -134,7 +134,10 @@ export class FetchResponse extends Writable implements HostResponse {
     this.#deliver();
     const controller = this.#controller;
     // A bodyless response (HEAD, 204, 304) discards what it is given, as Node's writer does.
-    if (!controller) return done();
+    if (!controller) {
+      done();
+      return;
+    }
     controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     if ((controller.desiredSize ?? 0) > 0) done();
     else this.#waiting = () => done();

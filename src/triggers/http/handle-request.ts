@@ -7,6 +7,7 @@ import { CpuAccount } from '../../engine/interrupt/time-slice.ts';
 import { CpuLimitExceeded, DeadlineExceeded, withDeadline } from '../../engine/interrupt/with-deadline.ts';
 import { guestBacktrace } from '../../engine/trap.ts';
 import type { ComponentSpec } from '../../manifest/app.ts';
+import { guestCallTracing, guestTrapped, type RequestOutcome } from '../../observability/events.ts';
 import { IncomingBody } from '../../wasi/http/bodies.ts';
 import { type Fields, fieldsFromNode } from '../../wasi/http/fields.ts';
 import {
@@ -36,6 +37,8 @@ export interface RequestContext {
   maxCpuMs: number | undefined;
   /** Guest CPU time the request used, once its guest call is over. */
   cpuMs: number;
+  /** How the request ended, for observers: set when the guest fails it. */
+  outcome: RequestOutcome;
   /** Whether the request's guest is suspended between two time slices (set while it runs). */
   computing: () => boolean;
   match: RouteMatch;
@@ -132,8 +135,11 @@ export async function withLimits<T>(
 ): Promise<T> {
   const account = new CpuAccount(instance.deadline, ctx.maxCpuMs, ctx.id);
   ctx.computing = () => account.yielding > 0;
+  const limited = () => withDeadline(instance.deadline, ctx.timeoutMs, call, account);
   try {
-    return await withDeadline(instance.deadline, ctx.timeoutMs, call, account);
+    return guestCallTracing.hasSubscribers
+      ? await guestCallTracing.tracePromise(limited, { component: ctx.spec.id, requestId: ctx.id })
+      : await limited();
   } finally {
     ctx.cpuMs = account.usedMs;
   }
@@ -157,12 +163,17 @@ export function failRequest(
         `${where()} ${e.message}; stopped while running, ${cpu}:\n${guestBacktrace(e.cause, '  ')}`,
       );
     else ctx.log.error(`${where()} ${e.message}; stopped while waiting on I/O, ${cpu}`);
+    ctx.outcome = 'timeout';
     // The connection closes: the request body may still be arriving for a guest that is gone.
     writer.fail(504, `Gateway Timeout: the component ${e.message}`, { connection: 'close' });
   } else if (e instanceof CpuLimitExceeded) {
+    ctx.outcome = 'cpu-limit';
     ctx.log.error(`${where()} ${e.message}; stopped:\n${guestBacktrace(e.cause, '  ')}`);
     writer.fail(503, `Service Unavailable: the component ${e.message}`, { connection: 'close' });
   } else {
+    ctx.outcome = 'trap';
+    if (guestTrapped.hasSubscribers)
+      guestTrapped.publish({ component: ctx.spec.id, requestId: ctx.id, message: String(e) });
     ctx.log.trap(ctx.spec.id, ctx.id, `${req.method} ${req.url}`, e);
     writer.fail(500, 'Internal Server Error: the component failed (see the server log)');
   }

@@ -18,9 +18,17 @@ import {
   type LifecycleSpec,
 } from '../../manifest/app.ts';
 import { DEFAULT_INSTANCE_CONCURRENCY } from '../../manifest/validate-lifecycle.ts';
+import {
+  instanceReset,
+  instantiateTracing,
+  type RequestEvent,
+  type RequestOutcome,
+  requestFinished,
+  requestTracing,
+} from '../../observability/events.ts';
 import { prepareGrants } from '../../wasi/imports.ts';
 import type { HostRequest, HostResponse } from './exchange.ts';
-import { handleRequest } from './handle-request.ts';
+import { handleRequest, type RequestContext } from './handle-request.ts';
 import { handleRequestP3 } from './handle-request-p3.ts';
 import { type HttpInstance, httpInstanceFactory, isHandlerP3 } from './http-instance.ts';
 import type { HostLog } from './log.ts';
@@ -80,6 +88,12 @@ export interface HttpApp {
   routes: Array<{ route: string; component: string }>;
   /** Answers one request; never throws (a failure is the response's status). */
   handle(req: HostRequest, res: HostResponse): void;
+  /**
+   * Loads component `id` again (after a rebuild) and swaps it in for every route that uses it,
+   * directly or as middleware. Requests in flight finish on the old instances; if loading fails,
+   * the old version keeps serving and the error is thrown.
+   */
+  reload(id: string): Promise<void>;
   /** Closes the instance pools and the capabilities' backends; call once no request is in flight. */
   close(): Promise<void>;
 }
@@ -129,9 +143,12 @@ async function serveComponent(
       options.log,
     );
   };
-  const factory = chainFactory(
-    instancesOf(app),
-    middleware.map((layer) => instancesOf(layer)),
+  const factory = observedFactory(
+    id,
+    chainFactory(
+      instancesOf(app),
+      middleware.map((layer) => instancesOf(layer)),
+    ),
   );
   const p3 = isHandlerP3(exportName);
   // WASI 0.3 handlers run requests as async tasks: reused, several at once, as Spin 4 does.
@@ -161,10 +178,26 @@ async function serveComponent(
   };
 }
 
-function unavailable(res: HostResponse, why: string): void {
-  res
-    .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' })
-    .end(`Service Unavailable: ${why}\n`);
+/** Instances whose making and resetting observers can time (events.ts); untouched when none listens. */
+function observedFactory(
+  component: string,
+  factory: () => Promise<HttpInstance>,
+): () => Promise<HttpInstance> {
+  return async () => {
+    const instance = instantiateTracing.hasSubscribers
+      ? await instantiateTracing.tracePromise(factory, { component })
+      : await factory();
+    const reset = instance.reset?.bind(instance);
+    if (reset)
+      instance.reset = () => {
+        if (!instanceReset.hasSubscribers) return reset();
+        const started = performance.now();
+        const ok = reset();
+        instanceReset.publish({ component, ms: performance.now() - started, ok });
+        return ok;
+      };
+    return instance;
+  };
 }
 
 export async function loadHttpApp(app: App, options: HttpAppOptions): Promise<HttpApp> {
@@ -192,47 +225,87 @@ export async function loadHttpApp(app: App, options: HttpAppOptions): Promise<Ht
   const hostMaxConcurrent = options.hostMaxConcurrent ?? DEFAULT_HOST_MAX_CONCURRENT;
   let hostInFlight = 0;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  /** What observers are told of a request (events.ts); undefined, and not built, when none listens. */
+  const observe = (req: HostRequest, started: number): RequestEvent | undefined =>
+    requestFinished.hasSubscribers || requestTracing.hasSubscribers
+      ? {
+          id: 0,
+          app: app.name,
+          method: req.method ?? 'GET',
+          target: req.url ?? '/',
+          headers: req.headers,
+          startedAt: started,
+        }
+      : undefined;
+  const finish = (
+    event: RequestEvent | undefined,
+    res: HostResponse,
+    outcome: RequestOutcome,
+    cpuMs = 0,
+  ): void => {
+    if (!event) return;
+    event.status = res.statusCode;
+    event.outcome = outcome;
+    event.wallMs = performance.now() - event.startedAt;
+    event.cpuMs = cpuMs;
+    requestFinished.publish(event);
+  };
+  /** An answer the host gives without a guest: malformed, unrouted, too large, or shed. */
+  const answer = (
+    event: RequestEvent | undefined,
+    res: HostResponse,
+    outcome: RequestOutcome,
+    status: number,
+    text: string,
+    headers: Record<string, string> = {},
+  ): void => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(text);
+    finish(event, res, outcome);
+  };
+
   const handle = (req: HostRequest, res: HostResponse): void => {
+    const started = performance.now();
+    const event = observe(req, started);
     const requested = requestTarget(req);
     if ('problem' in requested) {
-      res
-        .writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
-        .end(`Bad Request: ${requested.problem}\n`);
+      answer(event, res, 'bad-request', 400, `Bad Request: ${requested.problem}\n`, { connection: 'close' });
       return;
     }
     const { path } = requested;
     if (path === HEALTH_ROUTE) {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      finish(event, res, 'health');
       return;
     }
     const match = table.match(path);
     const target = match && served.get(match.component);
     if (!match || !target) {
-      res
-        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-        .end(`Not Found: no route matches ${path}\n`);
+      answer(event, res, 'not-found', 404, `Not Found: no route matches ${path}\n`);
       return;
+    }
+    if (event) {
+      event.route = match.route;
+      event.component = match.component;
     }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBodyBytes) {
-      res
-        .writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
-        .end(`Content Too Large: the request body may be at most ${maxBodyBytes} bytes\n`);
+      const text = `Content Too Large: the request body may be at most ${maxBodyBytes} bytes\n`;
+      answer(event, res, 'body-limit', 413, text, { connection: 'close' });
       return;
     }
     // Shed load instead of queuing without bound; the client may retry shortly.
     const { spec } = target;
-    if (target.inFlight >= target.maxConcurrent) {
-      unavailable(res, `component "${spec.id}" is handling ${target.inFlight} requests, its limit`);
-      return;
-    }
-    if (hostInFlight >= hostMaxConcurrent) {
-      unavailable(res, `the server is handling ${hostInFlight} requests, its limit`);
+    if (target.inFlight >= target.maxConcurrent || hostInFlight >= hostMaxConcurrent) {
+      const why =
+        target.inFlight >= target.maxConcurrent
+          ? `component "${spec.id}" is handling ${target.inFlight} requests, its limit`
+          : `the server is handling ${hostInFlight} requests, its limit`;
+      answer(event, res, 'concurrency-limit', 503, `Service Unavailable: ${why}\n`, { 'retry-after': '1' });
       return;
     }
     target.inFlight++;
     hostInFlight++;
-    const ctx = {
+    const ctx: RequestContext = {
       id: nextRequestId++,
       spec,
       match,
@@ -243,19 +316,24 @@ export async function loadHttpApp(app: App, options: HttpAppOptions): Promise<Ht
       timeoutMs: target.timeoutMs,
       maxCpuMs: target.maxCpuMs,
       cpuMs: 0,
+      outcome: 'ok',
       computing: () => false,
     };
-    const started = performance.now();
-    target
-      .handle(ctx, req, res)
+    if (event) event.id = ctx.id;
+    const handling = event
+      ? requestTracing.tracePromise(() => target.handle(ctx, req, res), event)
+      : target.handle(ctx, req, res);
+    handling
       .catch((e: unknown) => {
         options.log.error(`request ${ctx.id}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
+        ctx.outcome = 'trap';
         if (!res.headersSent) res.writeHead(500).end();
         else res.destroy();
       })
       .finally(() => {
         target.inFlight--;
         hostInFlight--;
+        finish(event, res, ctx.outcome, ctx.cpuMs);
         if (options.logRequests) {
           const wall = (performance.now() - started).toFixed(1);
           options.log.info(
@@ -267,9 +345,27 @@ export async function loadHttpApp(app: App, options: HttpAppOptions): Promise<Ht
 
   // Ready before the first request, so that one is sliced from its start too.
   await watching;
+  const reload = async (id: string): Promise<void> => {
+    const affected = [...served.values()].filter(
+      ({ spec }) => spec.id === id || (spec.middleware ?? []).includes(id),
+    );
+    if (affected.length === 0) throw new Error(`no route serves component "${id}"`);
+    // All or nothing: every affected route swaps only once each has loaded.
+    const loaded = await Promise.all(
+      affected.map(({ spec }) => serveComponent(spec, app.components, options, capabilities)),
+    );
+    for (const [i, next] of loaded.entries()) {
+      const old = affected[i] as ServedComponent;
+      served.set(next.spec.id, next);
+      // The old pool lets its leases finish, then disposes of their instances.
+      old.pool.close();
+    }
+  };
+
   return {
     routes: table.routes(),
     handle,
+    reload,
     close: async () => {
       for (const { pool } of served.values()) pool.close();
       await capabilities.close();

@@ -24,6 +24,8 @@ export interface RunningHttpServer {
   url: string;
   routes: Array<{ route: string; component: string }>;
   server: Server;
+  /** Loads a rebuilt component and swaps it in (see HttpApp.reload). */
+  reload(id: string): Promise<void>;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
   close(): Promise<void>;
 }
@@ -98,6 +100,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     url: `http://${host}:${address.port}`,
     routes: core.routes,
     server,
+    reload: core.reload,
     close: () =>
       new Promise<void>((resolve) => {
         // Keep-alive connections that go idle after close() would otherwise linger until their

@@ -16,7 +16,10 @@ import {
 
 test('WASI conformance suite (preview1 and WASI 0.3) matches expectations.json', async (t) => {
   if (!suiteAvailable()) {
-    const message = `the WASI test suite is not at ${SUITE_ROOT} (see test/conformance/suite.ts)`;
+    const message =
+      `the WASI test suite is not at ${SUITE_ROOT}: it is the prebuilt prod/testsuite-base branch of ` +
+      'github.com/WebAssembly/wasi-testsuite; get it with `git clone --depth 1 -b prod/testsuite-base ' +
+      `https://github.com/WebAssembly/wasi-testsuite ${SUITE_ROOT}\` (see test/conformance/suite.ts)`;
     if (process.env.CI) assert.fail(`${message}; CI must run it`);
     t.skip(message);
     return;

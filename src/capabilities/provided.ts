@@ -41,17 +41,25 @@ const PROVIDED = new Map(
   CAPABILITIES.flatMap((c) => c.interfaces ?? []).map(({ name, versions }) => [name, versions] as const),
 );
 
+/**
+ * Undefined when Skiff provides the import `name` (or it is no interface, e.g. a plain function);
+ * otherwise what would provide it. `skiff inspect --json` reports it per import.
+ */
+export function unprovidedImportHint(name: string): string | undefined {
+  if (!name.includes(':') || WASI_CORE.test(name)) return undefined;
+  const key = hostInterfaceKey(name);
+  const versions = PROVIDED.get(key);
+  const version = /@([^@/]*)$/.exec(name)?.[1] ?? '';
+  if (PROVIDED.has(key) && (!versions || versions.some((v) => v.test(version)))) return undefined;
+  return ELSEWHERE.find(([pattern]) => pattern.test(name))?.[1] ?? 'no Skiff capability provides it';
+}
+
 /** Throws UnprovidedImportError naming every import of `component` that nothing provides. */
 export function checkImports(componentId: string, component: Pick<Component, 'imports'>): void {
   const problems: string[] = [];
   for (const name of component.imports) {
-    if (!name.includes(':') || WASI_CORE.test(name)) continue;
-    const key = hostInterfaceKey(name);
-    const versions = PROVIDED.get(key);
-    const version = /@([^@/]*)$/.exec(name)?.[1] ?? '';
-    if (PROVIDED.has(key) && (!versions || versions.some((v) => v.test(version)))) continue;
-    const hint = ELSEWHERE.find(([pattern]) => pattern.test(name))?.[1] ?? 'no Skiff capability provides it';
-    problems.push(`  ${name}: ${hint}`);
+    const hint = unprovidedImportHint(name);
+    if (hint !== undefined) problems.push(`  ${name}: ${hint}`);
   }
   if (problems.length > 0)
     throw new UnprovidedImportError(

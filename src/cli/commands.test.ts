@@ -22,16 +22,18 @@ test('every command answers --help with its options and an example; --version pr
   assert.doesNotMatch(guest.stdout, /skiff run \[OPTIONS\]/);
 });
 
-test('the help of up and run lists exactly the options their parsers accept, and nothing refused', async () => {
+test('the help of up, run and inspect lists exactly the options their parsers accept, and nothing refused', async () => {
   const src = (await import('node:fs')).readFileSync;
   for (const [command, file] of [
     ['up', 'up.ts'],
     ['run', 'run.ts'],
+    ['inspect', 'inspect.ts'],
   ] as const) {
     const text = src(join(import.meta.dirname, file), 'utf8');
     const spec = /const SPEC = \{([\s\S]*?)\} as const;/.exec(text)?.[1] ?? '';
     const accepted = new Set([...spec.matchAll(/'?([a-z-]+)'?: '/g)].map((m) => m[1]));
-    for (const grant of ['env', 'dir', 'allow-outbound', 'allow-bind']) accepted.add(grant);
+    if (command !== 'inspect')
+      for (const grant of ['env', 'dir', 'allow-outbound', 'allow-bind']) accepted.add(grant);
     const listed = new Set(
       [...(COMMAND_HELP[command] as string).matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]),
     );

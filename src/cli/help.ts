@@ -73,10 +73,22 @@ export const COMMAND_HELP: Record<string, string> = {
  Example:
   skiff run --dir .::/work fixtures/rust/cli/cli.wasm --cat /work/README.md
 `,
-  inspect: `skiff inspect FILE.wasm — a component's imports and exports (as WIT), size and producers
+  inspect: `skiff inspect [--json] FILE.wasm — a component's imports and exports (as WIT), size and
+producers, and whether Skiff provides every interface it imports (naming what would provide the rest)
 
- Example:
+  --json                      the same as one JSON object on stdout:
+                                file, kind ("component" | "core-module"), size (bytes),
+                                producers { field: [{ name, version }] },
+                                imports [{ name, interface, version, kind, provided,
+                                           providedBy, grant, hint }],
+                                exports [{ name, interface, version, kind }],
+                                skiffProvidesAllImports, unprovidedImports [{ name, hint }],
+                                wit (the world as WIT text; null for a core module)
+                              a core module's imports and exports are [{ module, name, kind }]
+
+ Examples:
   skiff inspect fixtures/rust/hello/hello.wasm
+  skiff inspect --json fixtures/rust/spin-kv/spin-kv.wasm
 `,
 };
 

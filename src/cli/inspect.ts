@@ -1,43 +1,41 @@
 /**
- * `skiff inspect FILE.wasm` — what a component imports and exports, its size and producers, and
- * whether Skiff provides all it imports.
+ * `skiff inspect [--json] FILE.wasm` — what a component imports and exports, its size and
+ * producers, and whether Skiff provides all it imports; `--json` says the same as one object.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { componentWit, metadataShow } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { checkImports, UnprovidedImportError } from '../capabilities/provided.ts';
-import { parseComponent } from '../engine/binding/parse/index.ts';
 import { ComponentLoadError } from '../engine/errors.ts';
-import { wasmKind } from '../engine/wasm-kind.ts';
-import { UsageError } from './options.ts';
+import { inspectReport } from './inspect-report.ts';
+import { parseOptions, UsageError } from './options.ts';
+
+const SPEC = { json: 'boolean' } as const;
 
 export async function inspect(argv: string[]): Promise<number> {
-  const [file] = argv;
-  if (!file || argv.length > 1) throw new UsageError('usage: skiff inspect FILE.wasm');
+  const options = parseOptions(argv, SPEC, false);
+  const [file, ...extra] = options.positionals;
+  if (!file || extra.length > 0) throw new UsageError('usage: skiff inspect [--json] FILE.wasm');
   const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
     throw new ComponentLoadError(file, `cannot read the file (${e.code})`, 'check the path');
   });
-  const kind = wasmKind(bytes, file);
-  process.stdout.write(
-    `${file}: ${kind === 'component' ? 'component' : 'core module'}, ${bytes.length} bytes\n`,
-  );
-  const [top] = await metadataShow(bytes);
-  for (const [field, entries] of top?.producers ?? []) {
-    process.stdout.write(
-      `${field}: ${entries.map(([name, version]) => `${name} ${version}`.trim()).join(', ')}\n`,
-    );
+  const report = await inspectReport(file, bytes);
+  if (options.values.get('json') === true) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
   }
-  if (kind !== 'component') return 0;
-  process.stdout.write(`\n${await componentWit(bytes)}`);
+  const out = (text: string) => process.stdout.write(text);
+  out(`${file}: ${report.kind === 'component' ? 'component' : 'core module'}, ${report.size} bytes\n`);
+  for (const [field, entries] of Object.entries(report.producers))
+    out(`${field}: ${entries.map(({ name, version }) => `${name} ${version}`.trim()).join(', ')}\n`);
+  if (report.wit === null) return 0;
+  out(`\n${report.wit}`);
   // What `skiff up` would refuse at load, said before anyone tries.
   try {
-    checkImports(basename(file, '.wasm'), {
-      imports: parseComponent(bytes).world.imports.map((i) => i.name),
-    });
-    process.stdout.write('\nSkiff provides every interface this component imports.\n');
+    checkImports(basename(file, '.wasm'), { imports: report.imports.map((i) => i.name) });
+    out('\nSkiff provides every interface this component imports.\n');
   } catch (e) {
     if (!(e instanceof UnprovidedImportError)) throw e;
-    process.stdout.write(`\n${e.message}\n`);
+    out(`\n${e.message}\n`);
   }
   return 0;
 }

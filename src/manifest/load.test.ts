@@ -140,13 +140,16 @@ describe('loadApp errors', () => {
     assert.doesNotMatch(error.message, /\0asm|invalid TOML/i);
   });
 
-  it('a folder without skiff.toml names the file tried, and mentions a spin.toml there', async () => {
+  it('a folder with a spin.toml and no skiff.toml is read as that spin.toml; with neither, names both', async () => {
     const folder = path.join(root, 'spin-app');
     fs.mkdirSync(folder);
-    fs.writeFileSync(path.join(folder, 'spin.toml'), 'spin_manifest_version = 2\n');
     const error = await loadError(folder);
     assert.equal(error.problems[0]?.file, path.join(folder, 'skiff.toml'));
-    assert.match(error.message, /no skiff\.toml in .*spin-app \(there is a spin\.toml/);
+    assert.match(error.message, /no skiff\.toml \(or spin\.toml\) in .*spin-app/);
+    fs.writeFileSync(path.join(folder, 'spin.toml'), 'spin_manifest_version = 2\n');
+    const spinError = await loadError(folder);
+    assert.equal(spinError.problems[0]?.file, path.join(folder, 'spin.toml'));
+    assert.match(spinError.message, /missing \[application\] table/);
   });
 
   it('TOML syntax errors come out with file:line:column', async () => {

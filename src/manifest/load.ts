@@ -11,13 +11,19 @@ import { ManifestError, type ManifestProblem } from './errors.ts';
 import { toIdentifier } from './keys.ts';
 import { LineLocator } from './locate.ts';
 import { pathKind, pathKindSync, pathProblem } from './paths.ts';
+import {
+  isSpinManifest,
+  SPIN_MANIFEST_FILE,
+  SpinManifestChecker,
+  validateSpinManifest,
+} from './spin/index.ts';
 import { validateManifest } from './validate-app.ts';
 import { isReservedRoute } from './validate-triggers.ts';
 
 export const MANIFEST_FILE = 'skiff.toml';
 
 const NO_MANIFEST_HINT =
-  'pass the app with --from PATH (a skiff.toml or its folder), or serve one component without a manifest: skiff up --component FILE.wasm';
+  'pass the app with --from PATH (a skiff.toml or spin.toml, or its folder), or serve one component without a manifest: skiff up --component FILE.wasm';
 
 /**
  * Reads, validates and normalizes a manifest: `pathOrDir` is a skiff.toml (any file name) or a folder
@@ -51,8 +57,11 @@ export async function loadApp(pathOrDir: string): Promise<App> {
 
   const root = parseToml(text, manifestPath);
   const baseDir = path.dirname(manifestPath);
-  const checker = new ManifestChecker(manifestPath, baseDir, new LineLocator(text));
-  const contents = validateManifest(checker, root);
+  const locator = new LineLocator(text);
+  // A spin.toml is read as the Skiff manifest it means, by the same validators (src/manifest/spin/).
+  const spin = isSpinManifest(root) ? new SpinManifestChecker(manifestPath, baseDir, locator) : undefined;
+  const checker = spin ?? new ManifestChecker(manifestPath, baseDir, locator);
+  const contents = spin ? validateSpinManifest(spin, root) : validateManifest(checker, root);
   // Paths are checked after the walk, together, so the walk stays free of I/O.
   const kinds = await Promise.all(
     checker.pathRequirements.map((requirement) => pathKind(requirement.hostPath)),
@@ -77,12 +86,14 @@ async function findManifest(resolved: string): Promise<string> {
   }
   const candidate = path.join(resolved, MANIFEST_FILE);
   if ((await pathKind(candidate)) === 'file') return candidate;
-  const hasSpinToml = (await pathKind(path.join(resolved, 'spin.toml'))) === 'file';
+  // A Spin app's folder: its spin.toml, when there is no skiff.toml beside it.
+  const spinToml = path.join(resolved, SPIN_MANIFEST_FILE);
+  if ((await pathKind(spinToml)) === 'file') return spinToml;
   throw new ManifestError([
     {
       file: candidate,
       line: undefined,
-      message: `no ${MANIFEST_FILE} in ${resolved}${hasSpinToml ? ' (there is a spin.toml; reading spin.toml is future work)' : ''}`,
+      message: `no ${MANIFEST_FILE} (or ${SPIN_MANIFEST_FILE}) in ${resolved}`,
       hint: NO_MANIFEST_HINT,
     },
   ]);

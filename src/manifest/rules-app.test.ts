@@ -36,20 +36,20 @@ describe('manifest version', () => {
       message: 'version 3 is not supported',
     },
     {
-      name: 'a Spin manifest',
-      toml: toml('spin_manifest_version = 2', ...VALID_LINES.slice(1)),
+      name: 'a Spin 1 manifest',
+      toml: toml('spin_manifest_version = "1"', ...VALID_LINES.slice(1)),
       line: 1,
-      message: 'Skiff expects skiff_manifest_version = 1',
+      message: 'Skiff reads version 2',
     },
   ]);
 
-  it('a Spin manifest gets that one problem, not one per Spin-only key', async () => {
+  it('a Spin manifest of a version Skiff does not read gets that one problem, not one per key', async () => {
     const problems = await problemsOf(
       app.dir,
-      toml('spin_manifest_version = 2', '[variables]', 'x = { default = "1" }'),
+      toml('spin_manifest_version = "1"', '[variables]', 'x = { default = "1" }', '[[component]]'),
     );
     assert.equal(problems.length, 1);
-    assert.match(problems[0]?.message ?? '', /this is a Spin manifest/);
+    assert.match(problems[0]?.message ?? '', /this is a Spin 1 manifest/);
   });
 });
 

@@ -66,8 +66,8 @@ function checkVersion(checker: ManifestChecker, root: Table): boolean {
   if ('spin_manifest_version' in root) {
     checker.report(
       ['spin_manifest_version'],
-      `this is a Spin manifest (spin_manifest_version = ${String(root.spin_manifest_version)}); Skiff reads its own skiff.toml`,
-      `Skiff expects skiff_manifest_version = ${MANIFEST_VERSION} (reading spin.toml is future work)`,
+      `spin_manifest_version = ${String(root.spin_manifest_version)} in a Skiff manifest`,
+      `a skiff.toml starts with skiff_manifest_version = ${MANIFEST_VERSION}; a Spin app keeps its spin.toml, which \`skiff up --from spin.toml\` reads as it is`,
     );
     return false;
   }

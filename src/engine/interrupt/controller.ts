@@ -193,7 +193,9 @@ export class InterruptController {
     if (this.#watchdog) return;
     Atomics.store(this.#control, STOP, 0);
     const flags = this.#flags.flatMap((flag, slot) => (flag ? [{ slot, flag }] : []));
-    this.#watchdog = new Worker(new URL('./watchdog-thread.ts', import.meta.url), {
+    // Beside this file: `.ts` when run from src/, `.js` in the built package (dist/).
+    const thread = import.meta.url.endsWith('.ts') ? './watchdog-thread.ts' : './watchdog-thread.js';
+    this.#watchdog = new Worker(new URL(thread, import.meta.url), {
       workerData: {
         control: this.#control,
         deadlines: this.#deadlines,

@@ -48,6 +48,7 @@ import {
 } from '../canonical-abi/stream-builtins.ts';
 import { taskReturn } from '../canonical-abi/tasks.ts';
 import { collectResources, valueTypeKey } from '../canonical-abi/type-walk.ts';
+import { GuestResource, guestResourceRep } from '../canonical-abi/values.ts';
 import { jspi } from '../jspi.ts';
 import type {
   CanonOptions,
@@ -93,6 +94,13 @@ export interface LinkedInstance {
   state: ComponentInstanceState;
 }
 
+/**
+ * The key, on an instance's exports, of `(resource: GuestResource) => Promise<void>`: the host
+ * drops an owned resource of the component it holds (one an export returned), which runs the
+ * component's destructor for it, as `resource.drop` would. A symbol, so no export name can clash.
+ */
+export const dropGuestResource: unique symbol = Symbol('skiff.dropGuestResource');
+
 /** A component the binder cannot run, with what to do about it. */
 export class UnsupportedComponentError extends Error {
   override name = 'UnsupportedComponentError';
@@ -104,6 +112,8 @@ class RuntimeScope {
   readonly ast: ComponentAst;
   readonly types: ComponentScope;
   readonly outer: RuntimeScope | undefined;
+  /** The nested components instantiated in this one, where resources may be defined too. */
+  readonly inner: RuntimeScope[] = [];
   #funcIndex: Map<Definition, number> | undefined;
 
   constructor(ast: ComponentAst, types: ComponentScope, outer: RuntimeScope | undefined) {
@@ -217,6 +227,7 @@ export function instantiateComponent(resolved: ResolvedComponent, options: LinkO
   const exports: Record<string, unknown> = {};
   for (const definition of resolved.component.exports)
     exports[definition.name.name] = publicValue(top.values.get(definition));
+  Object.defineProperty(exports, dropGuestResource, { value: guestResourceDropper(top) });
   return { exports, state };
 }
 
@@ -328,6 +339,7 @@ function instance(
   const args = new Map<string, unknown>();
   for (const { name, item } of expression.args) args.set(name, scope.item(item));
   const nested = new RuntimeScope(component.ast, types, component.outer);
+  scope.inner.push(nested);
   run(nested, args, state, options);
   const exports: InstanceValue = new Map();
   for (const exported of component.ast.exports) exports.set(exported.name.name, nested.values.get(exported));
@@ -399,6 +411,26 @@ function guestMemory(memory: WebAssembly.Memory): GuestMemory {
     guestMemories.set(memory, guest);
   }
   return guest;
+}
+
+/** See `dropGuestResource`. Entered through JSPI, as exports are: a destructor may call a blocking import. */
+function guestResourceDropper(top: RuntimeScope): (value: unknown) => Promise<void> {
+  const definedIn = (scope: RuntimeScope, resource: ResourceType): RuntimeScope | undefined =>
+    scope.types.resources.has(resource)
+      ? scope
+      : scope.inner.reduce<RuntimeScope | undefined>(
+          (found, s) => found ?? definedIn(s, resource),
+          undefined,
+        );
+  return async (value) => {
+    if (!(value instanceof GuestResource))
+      throw new TypeError('expected a resource the component returned (a GuestResource)');
+    const scope = definedIn(top, value.resource);
+    if (!scope) throw new TypeError(`${value.resource.name} is not a resource this component defines`);
+    const rep = guestResourceRep(value, value.resource, true);
+    const destructor = destructorOf(scope, value.resource);
+    if (destructor) await jspi.promising(destructor)(rep);
+  };
 }
 
 /** The destructor core function of a resource defined in `scope` or a component around it. */

@@ -1,0 +1,283 @@
+/**
+ * TypeScript declarations of a component's exports as `loadComponent` shows them (`skiff types`).
+ * They come from the component's own parsed types and the export plan the runtime surface is built
+ * from, not from jco's generator: jco declares synchronous functions and `new Counter(…)`, while
+ * every call through loadComponent is asynchronous (it runs in the guest under limits) and a
+ * resource is made with `await Counter.create(…)`. The values themselves are jco's (the conventions
+ * below; Skiff's binder is tested against jco's glue value for value in jco-differential.test.ts).
+ *
+ * Records, variants, enums and flags the component exports under a name get that name in
+ * UpperCamelCase (a type used under the same name by two interfaces is prefixed with its
+ * interface's); the binary keeps no names for the others, so they are spelled out.
+ */
+import { lowerCamelCase } from '../engine/binding/canonical-abi/js-names.ts';
+import { optionIsNullable } from '../engine/binding/canonical-abi/type-walk.ts';
+import type { ComponentWorld } from '../engine/binding/parse/index.ts';
+import type { PrimitiveType, ResourceType, ValueType } from '../engine/binding/value-types.ts';
+import {
+  interfaceLocalName,
+  type PlannedFunction,
+  type PlannedInterface,
+  planExports,
+  upperCamelCase,
+} from './export-plan.ts';
+
+/** How WIT values look in JS, written at the top of every generated file. */
+export const CONVENTIONS = `How WIT values look in JS (Skiff's binder follows jco's conventions):
+  bool → boolean; s8, u8, s16, u16, s32, u32, f32, f64 → number; s64, u64 → bigint;
+  char, string → string; list<u8> → Uint8Array (list<s8> → Int8Array, … list<f64> →
+  Float64Array); any other list, and a tuple → an array; record → an object, fields in
+  lowerCamelCase; flags → an object of booleans in lowerCamelCase (a missing one is false);
+  enum → its case name as written ('hot-pink'); variant → { tag, val } (no val for a case
+  without payload); option<T> → T or undefined (an option of an option: { tag: 'none' } or
+  { tag: 'some', val }); result<T, E> → { tag: 'ok', val } or { tag: 'err', val }, except the
+  result a function returns: the call resolves to the ok value, or rejects with a ComponentError
+  whose payload is the err value; a resource → an object of its class: make one with
+  \`await Class.create(…)\` (its WIT constructor), drop it with \`await x[Symbol.asyncDispose]()\`
+  or \`await using\`.
+Every call is asynchronous: it runs in the guest under loadComponent's limits.`;
+
+const PRIMITIVES: Record<PrimitiveType, string> = {
+  bool: 'boolean',
+  s8: 'number',
+  u8: 'number',
+  s16: 'number',
+  u16: 'number',
+  s32: 'number',
+  u32: 'number',
+  s64: 'bigint',
+  u64: 'bigint',
+  f32: 'number',
+  f64: 'number',
+  char: 'string',
+  string: 'string',
+  'error-context': 'unknown',
+};
+
+const TYPED_ARRAYS: Partial<Record<PrimitiveType, string>> = {
+  u8: 'Uint8Array',
+  s8: 'Int8Array',
+  u16: 'Uint16Array',
+  s16: 'Int16Array',
+  u32: 'Uint32Array',
+  s32: 'Int32Array',
+  u64: 'BigUint64Array',
+  s64: 'BigInt64Array',
+  f32: 'Float32Array',
+  f64: 'Float64Array',
+};
+
+/** Words a parameter cannot be named in TypeScript. */
+const RESERVED = new Set(
+  'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval'.split(
+    ' ',
+  ),
+);
+
+/** Names given to named types and resources, unique across the file. */
+class Names {
+  readonly types = new Map<ValueType, string>();
+  readonly resources = new Map<ResourceType, string>();
+  /** Named types already declared (one used by two interfaces is declared once). */
+  readonly declared = new Set<ValueType>();
+  readonly #used = new Set<string>();
+
+  take(wanted: string, prefix: string): string {
+    let name = this.#used.has(wanted) ? `${prefix}${wanted}` : wanted;
+    for (let n = 2; this.#used.has(name); n++) name = `${prefix}${wanted}${n}`;
+    this.#used.add(name);
+    return name;
+  }
+}
+
+export function componentDeclarations(world: ComponentWorld, source: string): string {
+  const plan = planExports(world);
+  const names = new Names();
+  const interfaces = plan.filter((p): p is PlannedInterface => p.kind === 'interface');
+  // Resource classes and named types first, so every signature can use their names.
+  for (const p of interfaces) {
+    const prefix = upperCamelCase(interfaceLocalName(p.exportName));
+    for (const r of p.resources) names.resources.set(r.resource, names.take(r.className, prefix));
+    for (const { witName, type } of p.types)
+      if (type.kind === 'value' && isNameable(type.type) && !names.types.has(type.type))
+        names.types.set(type.type, names.take(upperCamelCase(witName), prefix));
+  }
+  const out: string[] = [
+    `// Generated by \`skiff types ${source}\`: the exports of ${source} as loadComponent shows them.`,
+    '// Regenerate it when the component changes; edits here are lost.',
+    '//',
+    ...CONVENTIONS.split('\n').map((line) => `// ${line}`),
+  ];
+  const interfaceNames = new Map<PlannedInterface, string>();
+  for (const p of interfaces) {
+    out.push('', `// ${p.exportName}`);
+    out.push(...namedTypes(p, names));
+    for (const r of p.resources) out.push('', ...resourceClass(p, r, names));
+    const name = names.take(upperCamelCase(interfaceLocalName(p.exportName)), 'Interface');
+    interfaceNames.set(p, name);
+    out.push('', `/** The exports of \`${p.exportName}\`. */`, `export interface ${name} {`);
+    for (const r of p.resources) out.push(`  ${r.className}: typeof ${names.resources.get(r.resource)};`);
+    for (const fn of p.functions) out.push(...signature(fn, names));
+    out.push('}');
+  }
+  const exportsName = names.take('Exports', 'Component');
+  out.push(
+    '',
+    `/** What \`loadComponent<${exportsName}>('${source}')\` holds as \`exports\`. */`,
+    `export interface ${exportsName} {`,
+  );
+  for (const p of plan) {
+    if (p.kind === 'function') {
+      out.push(...signature(p.function, names, { key: p.keys[0] }));
+      continue;
+    }
+    for (const key of p.keys) out.push(`  ${propertyKey(key)}: ${interfaceNames.get(p)};`);
+  }
+  out.push('}', '');
+  return out.join('\n');
+}
+
+/** Types whose name the binary keeps at their export and that jco's declarations name. */
+const isNameable = (t: ValueType): boolean =>
+  t.kind === 'record' || t.kind === 'variant' || t.kind === 'enum' || t.kind === 'flags';
+
+function namedTypes(p: PlannedInterface, names: Names): string[] {
+  const out: string[] = [];
+  for (const { witName, type } of p.types) {
+    if (type.kind !== 'value') continue;
+    const t = type.type;
+    const name = names.types.get(t);
+    if (name === undefined) {
+      // An alias (`type bytes = list<u8>`): declared, though signatures spell the type out.
+      const alias = names.take(upperCamelCase(witName), upperCamelCase(interfaceLocalName(p.exportName)));
+      out.push('', `export type ${alias} = ${tsType(t, names)};`);
+      continue;
+    }
+    if (names.declared.has(t)) continue;
+    names.declared.add(t);
+    out.push('', ...namedType(name, t, names));
+  }
+  return out;
+}
+
+function namedType(name: string, t: ValueType, names: Names): string[] {
+  switch (t.kind) {
+    case 'record':
+      return [
+        `export interface ${name} {`,
+        ...t.fields.map((f) => `  ${field(f.name, f.type, names)};`),
+        '}',
+      ];
+    case 'flags':
+      return [`export interface ${name} {`, ...t.names.map((n) => `  ${lowerCamelCase(n)}?: boolean;`), '}'];
+    case 'enum':
+      return [`export type ${name} = ${t.names.map((n) => quoted(n)).join(' | ')};`];
+    case 'variant': {
+      const cases = t.cases.map((c) => ({ ...c, caseName: `${name}${upperCamelCase(c.name)}` }));
+      return [
+        `export type ${name} = ${cases.map((c) => c.caseName).join(' | ')};`,
+        ...cases.flatMap((c) => [
+          `export interface ${c.caseName} {`,
+          `  tag: ${quoted(c.name)};`,
+          ...(c.type === undefined ? [] : [`  val: ${tsType(c.type, names)};`]),
+          '}',
+        ]),
+      ];
+    }
+    default:
+      return [`export type ${name} = ${tsType(t, names)};`];
+  }
+}
+
+function resourceClass(
+  p: PlannedInterface,
+  r: PlannedInterface['resources'][number],
+  names: Names,
+): string[] {
+  const name = names.resources.get(r.resource) as string;
+  const out = [`/** The resource \`${p.exportName}#${r.witName}\`. */`, `export declare class ${name} {`];
+  out.push('  private constructor();');
+  if (r.constructor) out.push(...signature(r.constructor, names, { static: true }));
+  for (const s of r.statics) out.push(...signature(s, names, { static: true }));
+  // A method's first parameter is the resource itself: `this`.
+  for (const m of r.methods)
+    out.push(...signature({ ...m, type: { ...m.type, params: m.type.params.slice(1) } }, names));
+  out.push('  [Symbol.asyncDispose](): Promise<void>;', '}');
+  return out;
+}
+
+function signature(
+  fn: PlannedFunction,
+  names: Names,
+  { key = fn.key, static: isStatic = false }: { key?: string; static?: boolean } = {},
+): string[] {
+  const params = fn.type.params.map((p) => `${parameterName(p.name)}: ${tsType(p.type, names)}`).join(', ');
+  const { result } = fn.type;
+  const doc: string[] = [];
+  let returns: string;
+  if (result?.kind === 'result') {
+    returns = result.ok ? tsType(result.ok, names) : 'void';
+    const payload = result.err ? tsType(result.err, names) : 'undefined';
+    doc.push(`  /** Rejects with a ComponentError whose \`payload\` is the err value (${payload}). */`);
+  } else returns = result ? tsType(result, names) : 'void';
+  return [...doc, `  ${isStatic ? 'static ' : ''}${propertyKey(key)}(${params}): Promise<${returns}>;`];
+}
+
+function field(name: string, t: ValueType, names: Names): string {
+  const key = propertyKey(lowerCamelCase(name));
+  return t.kind === 'option' && optionIsNullable(t)
+    ? `${key}?: ${tsType(t, names)}`
+    : `${key}: ${tsType(t, names)}`;
+}
+
+function tsType(t: ValueType, names: Names): string {
+  const named = names.types.get(t);
+  if (named !== undefined) return named;
+  switch (t.kind) {
+    case 'primitive':
+      return PRIMITIVES[t.name];
+    case 'list': {
+      const typed = t.element.kind === 'primitive' ? TYPED_ARRAYS[t.element.name] : undefined;
+      return typed !== undefined && t.length === undefined ? typed : `Array<${tsType(t.element, names)}>`;
+    }
+    case 'record':
+      return `{ ${t.fields.map((f) => field(f.name, f.type, names)).join('; ')} }`;
+    case 'tuple':
+      return `[${t.types.map((x) => tsType(x, names)).join(', ')}]`;
+    case 'variant':
+      return t.cases
+        .map((c) =>
+          c.type === undefined
+            ? `{ tag: ${quoted(c.name)} }`
+            : `{ tag: ${quoted(c.name)}; val: ${tsType(c.type, names)} }`,
+        )
+        .join(' | ');
+    case 'enum':
+      return t.names.map((n) => quoted(n)).join(' | ');
+    case 'flags':
+      return `{ ${t.names.map((n) => `${lowerCamelCase(n)}?: boolean`).join('; ')} }`;
+    case 'option':
+      return optionIsNullable(t)
+        ? `${tsType(t.type, names)} | undefined`
+        : `{ tag: 'none' } | { tag: 'some'; val: ${tsType(t.type, names)} }`;
+    case 'result':
+      return `{ tag: 'ok'; val: ${t.ok ? tsType(t.ok, names) : 'undefined'} } | { tag: 'err'; val: ${t.err ? tsType(t.err, names) : 'undefined'} }`;
+    case 'own':
+    case 'borrow':
+      // A host resource (wasi:io streams and the like) is whatever object the host made.
+      return names.resources.get(t.resource) ?? 'unknown';
+    case 'future':
+    case 'stream':
+      return 'unknown';
+  }
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const propertyKey = (key: string): string => (IDENTIFIER.test(key) ? key : quoted(key));
+/** A string literal in single quotes, as the project's TypeScript writes them. */
+const quoted = (text: string): string => `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+
+function parameterName(witName: string): string {
+  const name = lowerCamelCase(witName);
+  return RESERVED.has(name) ? `${name}_` : name;
+}

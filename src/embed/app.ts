@@ -4,33 +4,20 @@
  * limits, capabilities and lifecycles — with no socket of its own. Mount it in any server that
  * speaks fetch (Hono, a node:http adapter, a test).
  */
-import { resolve } from 'node:path';
 import type { BinderName } from '../engine/component.ts';
 import { addGrants } from '../manifest/add-grants.ts';
-import { type App, DEFAULT_FRESH, DEFAULT_REUSE, type FileMount } from '../manifest/app.ts';
+import { type App, DEFAULT_FRESH, DEFAULT_REUSE } from '../manifest/app.ts';
 import { appFromComponent, loadApp as loadManifest } from '../manifest/load.ts';
 import { type FetchRequestInit, FetchResponse, hostRequestOf } from '../triggers/http/fetch-exchange.ts';
 import { type HttpApp, loadHttpApp } from '../triggers/http/http-app.ts';
 import { consoleLog, type HostLog } from '../triggers/http/log.ts';
+import { type GrantOptions, grantsOf } from './grants.ts';
 import { count, type Duration, durationMs, type Size, sizeBytes } from './limits.ts';
 
-/** A host folder the guests see, read-only unless `writable`. */
-export interface DirGrant {
-  host: string;
-  /** The path inside the guest; the host path when absent. */
-  guest?: string;
-  writable?: boolean;
-}
-
-export interface AppOptions {
+/** Grants (env, dirs, allowOutbound) are added to every component, over what its manifest grants. */
+export interface AppOptions extends GrantOptions {
   /** For a `.wasm` given as `from`: the route it serves (default `/...`, every path). */
   route?: string;
-  /** Grants added to every component (none by default): environment variables… */
-  env?: Record<string, string>;
-  /** …host folders… */
-  dirs?: DirGrant[];
-  /** …and outbound hosts, e.g. `https://api.example.com:443`. */
-  allowOutbound?: string[];
   /** Wall-clock time per request (504 past it); default 30 s. Each overrides the manifest's. */
   timeout?: Duration;
   /** Guest CPU per request (503 past it); default 5 s. */
@@ -67,19 +54,9 @@ export interface SkiffApp {
 }
 
 function appOf(from: string, options: AppOptions): Promise<App> | App {
-  const grants = {
-    environment: { ...options.env },
-    files: (options.dirs ?? []).map(
-      (dir): FileMount => ({
-        hostPath: resolve(dir.host),
-        guestPath: dir.guest ?? resolve(dir.host),
-        readOnly: !dir.writable,
-      }),
-    ),
-    allowedOutboundHosts: [...(options.allowOutbound ?? [])],
-    allowedBindAddresses: [],
-  };
-  if (from.endsWith('.wasm')) return appFromComponent({ source: from, route: options.route, ...grants });
+  const grants = grantsOf(options);
+  if (from.endsWith('.wasm'))
+    return appFromComponent({ source: from, route: options.route, wording: 'api', ...grants });
   if (options.route !== undefined)
     throw new TypeError('route: goes with a .wasm; a manifest declares its routes as [[trigger.http]]');
   return loadManifest(from).then((app) => addGrants(app, grants));

@@ -11,8 +11,9 @@ export { ComponentLoadError } from '../engine/errors.ts';
 export { ManifestError } from '../manifest/errors.ts';
 export type { FetchRequestInit } from '../triggers/http/fetch-exchange.ts';
 export type { HostLog } from '../triggers/http/log.ts';
-export { type AppOptions, type DirGrant, loadApp, type SkiffApp } from './app.ts';
+export { type AppOptions, loadApp, type SkiffApp } from './app.ts';
 export { type CallFailure, ComponentCallError } from './call-errors.ts';
+export type { DirGrant, GrantOptions } from './grants.ts';
 export type { Lifecycle } from './instances.ts';
 export type { Duration, Size } from './limits.ts';
 export {

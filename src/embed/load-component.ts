@@ -13,32 +13,27 @@ import { parseComponent } from '../engine/binding/parse/index.ts';
 import { type BinderName, Component, DEFAULT_BINDER } from '../engine/component.ts';
 import { ComponentLoadError } from '../engine/errors.ts';
 import { interruptController } from '../engine/interrupt/controller.ts';
-import type { ComponentSpec, FileMount } from '../manifest/app.ts';
+import type { ComponentSpec } from '../manifest/app.ts';
 import { appFromComponent } from '../manifest/load.ts';
 import { DEFAULT_MAX_CPU_MS, DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT_MS } from '../triggers/http/http-app.ts';
 import { consoleLog, type HostLog } from '../triggers/http/log.ts';
 import { type ComponentGrants, instanceImports, prepareGrants } from '../wasi/imports.ts';
 import { emptySource, lineSink } from '../wasi/io/node-streams.ts';
-import type { DirGrant } from './app.ts';
 import { BINDER_ACCESS } from './binder-access.ts';
 import { planExports } from './export-plan.ts';
 import { buildSurface } from './export-surface.ts';
+import { type GrantOptions, grantsOf } from './grants.ts';
 import { instanceModel, type Lifecycle, type LiveInstance } from './instances.ts';
 import { type Duration, durationMs, type Size, sizeBytes } from './limits.ts';
 
-export interface ComponentOptions {
+/** Grants (env, dirs, allowOutbound): none unless named. */
+export interface ComponentOptions extends GrantOptions {
   /** Wall-clock time per call (`'50ms'`, `'2s'` or milliseconds); default 30 s. */
   timeout?: Duration;
   /** Guest CPU time per call; default 5 s. */
   maxCpu?: Duration;
   /** Per linear memory of an instance (`'32MiB'` or bytes); default 128 MiB. */
   maxMemory?: Size;
-  /** The only environment variables the guest sees (none by default). */
-  env?: Record<string, string>;
-  /** Host folders the guest sees, read-only unless `writable` (none by default). */
-  dirs?: DirGrant[];
-  /** Outbound hosts the guest may call, e.g. `https://api.example.com:443` (none by default). */
-  allowOutbound?: string[];
   /**
    * `reuse` (default): one instance serves call after call, in turn, and keeps its state and the
    * resources the app holds; `fresh`: every call gets a just-instantiated instance (resources refused).
@@ -97,18 +92,7 @@ export async function loadComponent<E extends object = ComponentExports>(
   });
 
   // The same grants and capabilities as a component `skiff up --component` serves.
-  const app = appFromComponent({
-    source: path,
-    environment: { ...options.env },
-    files: (options.dirs ?? []).map(
-      (dir): FileMount => ({
-        hostPath: resolve(dir.host),
-        guestPath: dir.guest ?? resolve(dir.host),
-        readOnly: !dir.writable,
-      }),
-    ),
-    allowedOutboundHosts: [...(options.allowOutbound ?? [])],
-  });
+  const app = appFromComponent({ source: path, wording: 'api', ...grantsOf(options) });
   const spec = [...app.components.values()][0] as ComponentSpec;
   const watching = interruptController().startWatchdog();
   const component = await Component.load(spec.source, { cacheDir: options.cacheDir, maxMemoryBytes, binder });

@@ -26,15 +26,18 @@ function explanation(error: Error): string {
   return '';
 }
 
-/** `guest backtrace:` and the wasm frames of `error`'s stack; empty when there are none. */
-/** The frame of the check that stopped the guest (instrument.ts): the host's, not the guest's. */
-const CHECKPOINT_FRAME = `.${CHECKPOINT_NAME} (`;
+/**
+ * The frame of the check that stopped the guest (instrument.ts): the host's, not the guest's.
+ * V8 prefixes it with the module's name when the module has one (`at app.wasm.skiff:checkpoint (`).
+ */
+const CHECKPOINT_FRAME = new RegExp(`\\bat (?:\\S+\\.)?${CHECKPOINT_NAME} \\(`);
 
+/** `guest backtrace:` and the wasm frames of `error`'s stack; empty when there are none. */
 export function guestBacktrace(error: unknown, indent = ''): string {
   if (!(error instanceof Error)) return '';
   const frames = (error.stack ?? '')
     .split('\n')
-    .filter((l) => (l.includes('wasm://') || l.includes('wasm-function')) && !l.includes(CHECKPOINT_FRAME));
+    .filter((l) => (l.includes('wasm://') || l.includes('wasm-function')) && !CHECKPOINT_FRAME.test(l));
   if (frames.length === 0) return '';
   return `${indent}guest backtrace:\n${frames.map((f) => `${indent}  ${f.trim()}`).join('\n')}`;
 }

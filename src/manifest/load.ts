@@ -23,13 +23,18 @@ import { isReservedRoute } from './validate-triggers.ts';
 export const MANIFEST_FILE = 'skiff.toml';
 
 const NO_MANIFEST_HINT =
-  'pass the app with --from PATH (a skiff.toml or spin.toml, or its folder), or serve one component without a manifest: skiff up --component FILE.wasm';
+  'pass the app with --from PATH (a skiff.toml or spin.toml, or its folder), serve one component without a manifest: skiff up --component FILE.wasm, or start a new app: skiff new --list';
+
+export interface LoadOptions {
+  /** For `skiff build`: a component source its build command writes may be missing yet. */
+  beforeBuild?: boolean;
+}
 
 /**
  * Reads, validates and normalizes a manifest: `pathOrDir` is a skiff.toml (any file name) or a folder
  * holding one. Throws a ManifestError listing every problem found, each with file and line.
  */
-export async function loadApp(pathOrDir: string): Promise<App> {
+export async function loadApp(pathOrDir: string, options: LoadOptions = {}): Promise<App> {
   const manifestPath = await findManifest(path.resolve(pathOrDir));
   let text: string;
   try {
@@ -67,7 +72,9 @@ export async function loadApp(pathOrDir: string): Promise<App> {
     checker.pathRequirements.map((requirement) => pathKind(requirement.hostPath)),
   );
   checker.pathRequirements.forEach((requirement, index) => {
-    const problem = pathProblem(requirement, kinds[index] ?? 'missing');
+    const kind = kinds[index] ?? 'missing';
+    if (kind === 'missing' && requirement.producedByBuild && options.beforeBuild) return;
+    const problem = pathProblem(requirement, kind);
     if (problem) checker.report(requirement.where, problem.message, problem.hint);
   });
   if (!contents || checker.problems.length > 0) {
@@ -124,6 +131,8 @@ function parseToml(text: string, manifestPath: string): Record<string, unknown> 
 /** What `skiff up --component FILE.wasm` serves: one component, no manifest. */
 export interface ComponentAppOptions {
   source: string;
+  /** Whose words the errors use: the CLI's flags (default), or the embedding API's options. */
+  wording?: 'cli' | 'api';
   /** Default `/...` (every path). */
   route?: string;
   environment?: Record<string, string>;
@@ -132,14 +141,32 @@ export interface ComponentAppOptions {
   allowedBindAddresses?: string[];
 }
 
+/** The embedding API's name for each flag, and how to write it there when the CLI hint shows the flag. */
+const API_OPTIONS: Record<string, { name: string; hint?: string }> = {
+  '--component': { name: 'the component path' },
+  '--route': { name: 'route' },
+  '--allow-outbound': { name: 'allowOutbound', hint: "e.g. allowOutbound: ['https://api.example.com:443']" },
+  '--allow-bind': { name: 'allowBind' },
+  '--env': { name: 'env', hint: "e.g. env: { NAME: 'value' }" },
+  '--dir': { name: 'dirs', hint: "e.g. dirs: [{ host: './data', guest: '/data' }]" },
+};
+
 /**
  * An App with one component built from CLI flags. The component id comes from the file name
  * (`hello_world.wasm` → `hello_world`). Throws a ManifestError whose problems name the flag at fault.
  */
 export function appFromComponent(options: ComponentAppOptions): App {
   const problems: ManifestProblem[] = [];
-  const flagProblem = (flag: string, message: string, hint?: string) =>
-    problems.push({ file: flag, line: undefined, message, hint });
+  // An embedder gave options, not flags: name the option, and say how to write it in code.
+  const flagProblem = (flag: string, message: string, hint?: string) => {
+    const option = options.wording === 'api' ? API_OPTIONS[flag] : undefined;
+    problems.push({
+      file: option?.name ?? flag,
+      line: undefined,
+      message,
+      hint: option?.hint && hint?.includes(flag) ? option.hint : hint,
+    });
+  };
 
   const source = path.resolve(options.source);
   const sourceProblem = pathProblem(

@@ -218,3 +218,25 @@ async function waitFor<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test('grant mistakes are named in the API’s words, not the CLI’s flags', async () => {
+  await assert.rejects(
+    loadApp(HOSTILE, { allowOutbound: ['example.com'] }),
+    (e: Error) => /allowOutbound/.test(e.message) && !/--allow-outbound/.test(e.message),
+  );
+  await assert.rejects(
+    loadApp(HOSTILE, { dirs: [{ host: 'no/such/folder', guest: '/data' }] }),
+    (e: Error) => /dirs/.test(e.message) && !/--dir/.test(e.message),
+  );
+});
+
+test('binder: jco serves the same answers (the imports check sees versioned names from either binder)', async () => {
+  const app = await loadApp('fixtures/rust/hello/hello.wasm', { ...options, log: memoryLog(), binder: 'jco' });
+  try {
+    const response = await app.fetch('/');
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'hello from rust\n');
+  } finally {
+    await app.close();
+  }
+});

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { Binder, GuestExports } from './binder.ts';
+import { parseComponent } from './parse/index.ts';
 
 type Glue = {
   instantiate(
@@ -31,7 +32,8 @@ export const jcoBinder: Binder = async (bytes, { cacheDir, compile }) => {
   };
   return {
     exports: transpiled.exports,
-    imports: transpiled.imports,
+    // jco lists imports without their versions; the capabilities check needs them (WASI 0.2 or 0.3).
+    imports: parseComponent(bytes).world.imports.map((item) => item.name),
     processedBy: transpiled.processedBy,
     async instantiate(hostImports, core) {
       const exports = await glue.instantiate(getCoreModule, hostImports, async (module, imports) =>

@@ -11,6 +11,8 @@ export interface PathRequirement {
   what: string;
   /** How to fix a missing path, e.g. "run `skiff build` first". */
   missingHint: string;
+  /** A component's build command writes it, so `skiff build` may find it missing (it is about to make it). */
+  producedByBuild?: boolean;
 }
 
 export type PathKind = 'file' | 'directory' | 'missing' | 'other';

@@ -69,7 +69,7 @@ describe('source', () => {
         'command = "make"',
       ),
       line: 8,
-      message: 'run its build command ([component.api.build] command) first',
+      message: 'build it first: skiff build --from',
     },
     {
       name: 'a folder',

@@ -124,8 +124,9 @@ function validateSource(
     where: sourcePath,
     what: `source of component "${id}"`,
     missingHint: hasBuild
-      ? `run its build command ([component.${id}.build] command) first`
+      ? `build it first: skiff build --from ${checker.file} (or skiff up --build)`
       : `check the path (relative to ${checker.baseDir}), or add a [component.${id}.build] section that produces it`,
+    producedByBuild: hasBuild,
   });
   return hostPath;
 }

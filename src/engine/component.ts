@@ -6,6 +6,11 @@
 
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import {
+  type CompiledModule,
+  compiledModule,
+  registerLoadedComponent,
+} from '../observability/profile/loaded-components.ts';
 import { GuestExit } from '../wasi/cli.ts';
 import { adaptPreview1 } from './adapt-preview1.ts';
 import type { Binder, BinderName, BoundComponent, GuestExports } from './binding/binder.ts';
@@ -84,6 +89,8 @@ export interface LoadOptions {
   adaptCoreModule?: 'command' | 'reactor';
   /** Caps each linear memory of the component; growing past it fails inside the guest. */
   maxMemoryBytes?: number;
+  /** The component's id in its app, which guest CPU profiles name it by; from the file name when absent. */
+  id?: string;
 }
 
 export class Component {
@@ -143,9 +150,11 @@ export class Component {
     const maxPages =
       options.maxMemoryBytes === undefined ? undefined : Math.floor(options.maxMemoryBytes / WASM_PAGE);
     let deterministic = true;
+    const compiled: CompiledModule[] = [];
     const compile = async (prepared: Uint8Array): Promise<WebAssembly.Module> => {
       if (hasStartFunction(prepared)) deterministic = false;
       const module = await WebAssembly.compile(prepared as Uint8Array<ArrayBuffer>);
+      compiled.push(compiledModule(module, prepared));
       try {
         memories.set(
           module,
@@ -160,7 +169,9 @@ export class Component {
     const binder = options.binder ?? DEFAULT_BINDER;
     return withLoadErrors(file, async () => {
       const bound = await BINDERS[binder](bytes, { cacheDir, compile });
-      return new Component(file, binder, bound, memories, deterministic);
+      const component = new Component(file, binder, bound, memories, deterministic);
+      registerLoadedComponent(component, options.id, file, compiled);
+      return component;
     });
   }
 

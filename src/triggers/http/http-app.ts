@@ -96,6 +96,18 @@ export interface HttpApp {
   reload(id: string): Promise<void>;
   /** Closes the instance pools and the capabilities' backends; call once no request is in flight. */
   close(): Promise<void>;
+  /** Each routed component right now, with its effective settings (for metrics and the admin listener). */
+  stats(): ComponentStats[];
+}
+
+export interface ComponentStats {
+  component: string;
+  /** Requests being handled (each holds an instance, or a share of a WASI 0.3 one). */
+  inFlight: number;
+  /** Instances ready in the pool. */
+  idle: number;
+  lifecycle: 'fresh' | 'reuse';
+  limits: { timeoutMs: number; maxCpuMs: number; maxMemoryBytes: number; maxConcurrent: number };
 }
 
 /** A routed component, loaded, with its pool and its effective limits. */
@@ -119,6 +131,7 @@ async function serveComponent(
   const { id } = spec;
   const load = async (of: ComponentSpec): Promise<Layer> => {
     const component = await Component.load(of.source, {
+      id: of.id,
       cacheDir: options.cacheDir,
       maxMemoryBytes: options.maxMemoryBytes ?? of.limits?.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
       binder: options.binder,
@@ -366,6 +379,19 @@ export async function loadHttpApp(app: App, options: HttpAppOptions): Promise<Ht
     routes: table.routes(),
     handle,
     reload,
+    stats: () =>
+      [...served.values()].map(({ spec, inFlight, pool, timeoutMs, maxCpuMs, maxConcurrent }) => ({
+        component: spec.id,
+        inFlight,
+        idle: pool.idle,
+        lifecycle: pool.resets ? 'fresh' : 'reuse',
+        limits: {
+          timeoutMs,
+          maxCpuMs,
+          maxMemoryBytes: options.maxMemoryBytes ?? spec.limits?.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
+          maxConcurrent,
+        },
+      })),
     close: async () => {
       for (const { pool } of served.values()) pool.close();
       await capabilities.close();

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { holdForConnection } from '../../engine/interrupt/time-slice.ts';
 import type { App } from '../../manifest/app.ts';
-import { type HttpAppOptions, loadHttpApp } from './http-app.ts';
+import { type HttpApp, type HttpAppOptions, loadHttpApp } from './http-app.ts';
 
 /** The core's settings, and the listener's. */
 export interface HttpServerOptions extends HttpAppOptions {
@@ -26,6 +26,8 @@ export interface RunningHttpServer {
   server: Server;
   /** Loads a rebuilt component and swaps it in (see HttpApp.reload). */
   reload(id: string): Promise<void>;
+  /** Each routed component right now (see HttpApp.stats). */
+  stats: HttpApp['stats'];
   /** Stops accepting, lets in-flight requests finish, then resolves. */
   close(): Promise<void>;
 }
@@ -101,6 +103,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     routes: core.routes,
     server,
     reload: core.reload,
+    stats: core.stats,
     close: () =>
       new Promise<void>((resolve) => {
         // Keep-alive connections that go idle after close() would otherwise linger until their

@@ -231,7 +231,11 @@ test('grant mistakes are named in the API’s words, not the CLI’s flags', asy
 });
 
 test('binder: jco serves the same answers (the imports check sees versioned names from either binder)', async () => {
-  const app = await loadApp('fixtures/rust/hello/hello.wasm', { ...options, log: memoryLog(), binder: 'jco' });
+  const app = await loadApp('fixtures/rust/hello/hello.wasm', {
+    ...options,
+    log: memoryLog(),
+    binder: 'jco',
+  });
   try {
     const response = await app.fetch('/');
     assert.equal(response.status, 200);

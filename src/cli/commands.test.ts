@@ -8,7 +8,7 @@ const SKIFF = join(import.meta.dirname, '..', '..', 'bin', 'skiff.js');
 const skiff = (...args: string[]) => spawnSync(process.execPath, [SKIFF, ...args], { encoding: 'utf8' });
 
 test('every command answers --help with its options and an example; --version prints the package version', () => {
-  for (const command of ['up', 'run', 'inspect']) {
+  for (const command of ['up', 'run', 'inspect', 'new', 'build']) {
     const { status, stdout } = skiff(command, '--help');
     assert.equal(status, 0, command);
     assert.equal(stdout, COMMAND_HELP[command]);
@@ -28,17 +28,18 @@ test('the help of up, run and inspect lists exactly the options their parsers ac
     ['up', 'up.ts'],
     ['run', 'run.ts'],
     ['inspect', 'inspect.ts'],
+    ['new', 'new.ts'],
+    ['build', 'build.ts'],
+    ['profile', 'profile.ts'],
   ] as const) {
     const text = src(join(import.meta.dirname, file), 'utf8');
     const spec = /const SPEC = \{([\s\S]*?)\} as const;/.exec(text)?.[1] ?? '';
     const accepted = new Set([...spec.matchAll(/'?([a-z-]+)'?: '/g)].map((m) => m[1]));
-    if (command !== 'inspect')
+    if (command === 'up' || command === 'run')
       for (const grant of ['env', 'dir', 'allow-outbound', 'allow-bind']) accepted.add(grant);
     const listed = new Set(
       [...(COMMAND_HELP[command] as string).matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]),
     );
-    // Accepted but refused as "not supported yet": not listed.
-    for (const refused of ['build', 'watch']) accepted.delete(refused);
     assert.deepEqual([...listed].sort(), [...accepted].sort(), command);
   }
 });

@@ -6,7 +6,9 @@ import { ComponentLoadError } from '../engine/errors.ts';
 import { ManifestError } from '../manifest/errors.ts';
 import { ListenError } from '../triggers/http/server.ts';
 import { GrantError } from '../wasi/imports.ts';
+import { build } from './build.ts';
 import { asksForHelp, COMMAND_HELP, USAGE, VERSION } from './help.ts';
+import { newApp } from './new.ts';
 import { UsageError } from './options.ts';
 import { run } from './run.ts';
 import { up } from './up.ts';
@@ -14,10 +16,13 @@ import { up } from './up.ts';
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   up,
   run,
+  build,
+  new: newApp,
   // inspect prints WIT with jco's wasm-tools, which takes a good part of a start-up to load.
   inspect: async (argv) => (await import('./inspect.ts')).inspect(argv),
+  types: async (argv) => (await import('./types.ts')).types(argv),
+  profile: async (argv) => (await import('./profile.ts')).profile(argv),
 };
-const NOT_YET = new Set(['build', 'new']);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,8 +42,6 @@ export async function main(argv: string[]): Promise<number> {
   }
   const handler = COMMANDS[command];
   try {
-    if (NOT_YET.has(command))
-      throw new UsageError(`\`skiff ${command}\` is not available yet in this version of Skiff`);
     if (!handler) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     return await handler(rest);
   } catch (e) {

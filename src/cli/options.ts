@@ -129,3 +129,12 @@ export function parseDir(entry: string): FileMount {
     throw new UsageError(`--dir ${entry}: the guest path must be absolute, e.g. ${host}::/${guest}`);
   return { hostPath: resolve(host), guestPath, readOnly };
 }
+
+/** `--log-format json|pretty` (`up` and `run`); unset, SKIFF_LOG_FORMAT or the terminal decides (logger.ts). */
+export function logFormatOption(o: ParsedOptions): 'json' | 'pretty' | undefined {
+  const format = stringOption(o, 'log-format');
+  if (format === undefined || format === 'json' || format === 'pretty') return format;
+  throw new UsageError(
+    `--log-format ${format}: expected json (one JSON object per line) or pretty (text for a terminal)`,
+  );
+}

@@ -1,9 +1,17 @@
 /** `skiff run [options] FILE.wasm [ARGS…]` — run a wasi:cli command; the exit code is the guest's. */
 import { resolve } from 'node:path';
 import { describeTrap, guestBacktrace } from '../engine/trap.ts';
+import { chooseLogFormat, createHostLogger } from '../observability/logger.ts';
 import { runCommand } from '../triggers/command/run-command.ts';
 import { binderOption, durationOption, timeSliceOption } from './limit-options.ts';
-import { GRANT_OPTIONS, grantFlags, parseOptions, sizeOption, UsageError } from './options.ts';
+import {
+  GRANT_OPTIONS,
+  grantFlags,
+  logFormatOption,
+  parseOptions,
+  sizeOption,
+  UsageError,
+} from './options.ts';
 
 const SPEC = {
   ...GRANT_OPTIONS,
@@ -12,6 +20,7 @@ const SPEC = {
   'time-slice': 'string',
   'max-memory': 'string',
   binder: 'string',
+  'log-format': 'string',
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -21,6 +30,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(
       'usage: skiff run [--env K=V]... [--dir HOST::GUEST]... [--timeout 2s] [--max-cpu 1s] [--max-memory 64MiB] FILE.wasm [ARGS...]',
     );
+  // The host's own lines (a trap, a limit) on stderr in either format; stdout is the guest's.
+  const format = chooseLogFormat(logFormatOption(o), undefined, process.stderr.isTTY === true);
   const timeoutMs = durationOption(o, 'timeout');
   const outcome = await runCommand(resolve(file), {
     args,
@@ -34,18 +45,17 @@ export async function run(argv: string[]): Promise<number> {
     timeSliceMs: timeSliceOption(o),
     binder: binderOption(o),
   });
-  if (outcome.trap !== undefined)
-    process.stderr.write(`error: ${file} trapped:\n${describeTrap(outcome.trap)}\n`);
-  const { timeout, cpuLimit } = outcome;
-  if (cpuLimit)
-    process.stderr.write(
-      `error: ${file} ${cpuLimit.message}; stopped:\n${guestBacktrace(cpuLimit.cause, '  ')}\n`,
-    );
+  const { trap, timeout, cpuLimit } = outcome;
+  if (trap === undefined && !timeout && !cpuLimit) return outcome.exitCode;
+  const log = createHostLogger(format, { stdout: 2, stderr: 2 });
+  if (trap !== undefined) log.error(`${file} trapped:\n${describeTrap(trap)}`);
+  if (cpuLimit) log.error(`${file} ${cpuLimit.message}; stopped:\n${guestBacktrace(cpuLimit.cause, '  ')}`);
   if (timeout) {
     const where = timeout.whileRunning
       ? `stopped while running:\n${guestBacktrace(timeout.cause, '  ')}`
       : 'stopped while waiting on I/O';
-    process.stderr.write(`error: ${file} ${timeout.message}; ${where}\n`);
+    log.error(`${file} ${timeout.message}; ${where}`);
   }
+  await log.close();
   return outcome.exitCode;
 }

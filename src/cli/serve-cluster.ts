@@ -93,6 +93,8 @@ export async function runPrimary(count: number, onReady: (ready: WorkerReady) =>
           rebalance();
           return;
         }
+        // Others share the channel (the admin listener's answers): only `ready` is left for here.
+        if (message.type !== 'ready') return;
         readyWorkers.add(worker.id);
         held.set(worker.id, 0);
         if (!announced && readyWorkers.size === count) {

@@ -3,17 +3,25 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { adminListenOption } from '../admin/listen-options.ts';
+import { addProfileRoute } from '../admin/profile-route.ts';
+import { recordRunningServer } from '../admin/running-servers.ts';
+import { type AdminServerOptions, startAdminServer } from '../admin/server.ts';
+import { startAppTelemetry } from '../admin/telemetry.ts';
 import { AppRuntime } from '../capabilities/app-runtime.ts';
 import { type App, DEFAULT_FRESH, DEFAULT_REUSE, type LifecycleSpec } from '../manifest/app.ts';
 import { parseDuration } from '../manifest/duration.ts';
 import { appFromComponent, loadApp } from '../manifest/load.ts';
 import { idleTimeoutProblem, LIFECYCLE_LIMITS } from '../manifest/validate-lifecycle.ts';
-import { consoleLog } from '../triggers/http/log.ts';
+import { chooseLogFormat, createHostLogger } from '../observability/logger.ts';
+import { startServingTelemetry } from '../observability/serving-telemetry.ts';
 import { startHttpServer } from '../triggers/http/server.ts';
+import { buildApp, buildComponent, loadAppToBuild } from './build.ts';
 import { binderOption, durationOption, timeSliceOption } from './limit-options.ts';
 import {
   GRANT_OPTIONS,
   grantFlags,
+  logFormatOption,
   type ParsedOptions,
   parseOptions,
   sizeOption,
@@ -21,6 +29,7 @@ import {
   UsageError,
 } from './options.ts';
 import { isClusterWorker, runPrimary, runWorker, type WorkerReady } from './serve-cluster.ts';
+import { watchApp } from './watch.ts';
 
 const SPEC = {
   from: 'string',
@@ -39,11 +48,14 @@ const SPEC = {
   'max-cpu': 'string',
   'time-slice': 'string',
   'log-requests': 'boolean',
+  'log-format': 'string',
   'max-memory': 'string',
   'max-concurrent': 'string',
   'host-max-concurrent': 'string',
   'max-body': 'string',
   binder: 'string',
+  'admin-listen': 'string',
+  'admin-token': 'string',
   build: 'boolean',
   watch: 'boolean',
 } as const;
@@ -73,7 +85,7 @@ async function appFor(o: ReturnType<typeof parseOptions>): Promise<App> {
   const from = resolve(stringOption(o, 'from') ?? '.');
   if (!existsSync(from) && !stringOption(o, 'from')) {
     throw new UsageError(
-      'no skiff.toml here: pass --from PATH (a skiff.toml or its folder) or --component FILE.wasm',
+      'no skiff.toml here: pass --from PATH (a skiff.toml or its folder) or --component FILE.wasm, or start a new app: skiff new --list',
     );
   }
   const app = await loadApp(from);
@@ -138,6 +150,12 @@ export function lifecycleOption(o: ParsedOptions): LifecycleSpec | undefined {
   throw new UsageError(`--lifecycle ${mode}: expected fresh (a new instance per request) or reuse`);
 }
 
+/** The admin listener, with the routes that live outside its own file. */
+function startAdmin(options: AdminServerOptions) {
+  addProfileRoute();
+  return startAdminServer(options);
+}
+
 export async function up(argv: string[]): Promise<number> {
   const o = parseOptions(argv, SPEC, false);
   if (o.positionals.length > 0) {
@@ -148,16 +166,24 @@ export async function up(argv: string[]): Promise<number> {
         : '';
     throw new UsageError(`unexpected argument "${first}"${hint}`);
   }
-  for (const unsupported of ['build', 'watch'] as const) {
-    if (o.values.has(unsupported))
-      throw new UsageError(`--${unsupported} is not supported yet by this version of Skiff`);
-  }
+  const watching = o.values.has('watch');
+  if (watching && stringOption(o, 'component'))
+    throw new UsageError('--watch rebuilds the components of a manifest (--from), not --component');
   const { host, port } = parseListen(stringOption(o, 'listen') ?? DEFAULT_LISTEN);
   const runtimeConfig = stringOption(o, 'runtime-config');
   const lifecycle = lifecycleOption(o);
   const binder = binderOption(o);
-  const workers = positiveInteger(o, 'workers', 256) ?? availableParallelism();
+  // --watch swaps components inside one process: a development server, one worker.
+  const workers = positiveInteger(o, 'workers', 256) ?? (watching ? 1 : availableParallelism());
   if (workers === 0) throw new UsageError('--workers must be at least 1');
+  if (watching && workers > 1)
+    throw new UsageError(
+      '--watch serves with one worker (it swaps components in place); leave out --workers',
+    );
+  const admin = adminListenOption(o);
+  /** Printed right after the Serving block, in the same write. */
+  let adminLine: string | undefined;
+  let adminUrl: string | undefined;
   // Unset flags stay undefined: each component's manifest value, or the server's default, applies.
   const limits = {
     timeoutMs: durationOption(o, 'timeout'),
@@ -171,14 +197,34 @@ export async function up(argv: string[]): Promise<number> {
     if (stringOption(o, flag) !== undefined && Number(stringOption(o, flag)) === 0)
       throw new UsageError(`--${flag} must be at least 1`);
   }
-  const log = consoleLog();
+  // Built once, by the process that forks the workers; workers start from what it built.
+  if (o.values.has('build') && !isClusterWorker()) {
+    if (stringOption(o, 'component'))
+      throw new UsageError('--build runs the build commands of a manifest (--from), not of --component');
+    if (!(await buildApp(await loadAppToBuild(stringOption(o, 'from'))))) return 1;
+  }
+  // JSON lines unless on a terminal (or asked); the workers' lines, in a cluster.
+  const log = createHostLogger(chooseLogFormat(logFormatOption(o)));
   const announce = ({ url, routes }: WorkerReady) => {
-    // One write, so a reader waiting for the ready line also has the routes.
+    // One write, so a reader waiting for the ready line also has the routes; plain text in
+    // either log format, for the people and scripts that wait for it.
     const routeLines = routes.map(({ route, component }) => `\n  ${route} -> ${component}`).join('');
-    log.info(`Serving ${url}${routeLines}`);
+    process.stdout.write(`Serving ${url}${routeLines}${adminLine ? `\n${adminLine}` : ''}\n`);
+    // So that `skiff profile` finds this server's admin listener by itself.
+    if (admin && adminUrl)
+      recordRunningServer({ url, admin: adminUrl, tokenRequired: Boolean(admin.token), routes });
   };
   const start = async () => {
-    const running = await startHttpServer(await appFor(o), {
+    const app = await appFor(o);
+    // Before the app loads, so that its first instances count; with --admin-listen off, nothing listens.
+    const telemetry = admin && startAppTelemetry(app);
+    const logsAndTraces = startServingTelemetry({
+      app: app.name,
+      log,
+      admin: Boolean(admin),
+      logRequests: o.values.has('log-requests'),
+    });
+    const running = await startHttpServer(app, {
       host,
       port,
       log,
@@ -186,13 +232,21 @@ export async function up(argv: string[]): Promise<number> {
       binder,
       timeSliceMs: timeSliceOption(o),
       runtimeConfig,
-      logRequests: o.values.has('log-requests'),
       ...limits,
     });
+    telemetry?.attach(running);
+    // Lines logged while loading (warnings) come before the ready line.
+    await log.flush();
     return {
+      app,
+      reload: running.reload,
       ready: { url: running.url, routes: running.routes },
       server: running.server,
-      close: running.close,
+      close: async () => {
+        await running.close();
+        // The spans and lines of the last requests, before the process exits.
+        await logsAndTraces.close();
+      },
     };
   };
   if (isClusterWorker()) return runWorker(start);
@@ -200,13 +254,30 @@ export async function up(argv: string[]): Promise<number> {
     // Check the manifest and the capabilities' configuration (runtime config, required variables)
     // once here, so their errors are reported once and before any fork.
     await (await AppRuntime.start(await appFor(o), runtimeConfig)).close();
-    return runPrimary(workers, announce);
+    const adminServer = admin && (await startAdmin({ ...admin, workers, askWorkers: true }));
+    adminLine = adminServer?.announcement;
+    adminUrl = adminServer?.url;
+    const code = await runPrimary(workers, announce);
+    await adminServer?.close();
+    return code;
   }
   const running = await start();
+  const adminServer = admin && (await startAdmin({ ...admin, workers: 1, askWorkers: false }));
+  adminLine = adminServer?.announcement;
+  adminUrl = adminServer?.url;
   announce(running.ready);
+  const watcher =
+    watching &&
+    watchApp(running.app, {
+      build: (spec) => buildComponent(spec),
+      reload: running.reload,
+      say: (line) => process.stdout.write(`${line}\n`),
+    });
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
+      if (watcher) watcher.close();
       process.stderr.write(`${signal}: finishing in-flight requests\n`);
+      adminServer?.close();
       running.close().then(done);
     };
     process.once('SIGINT', () => stop('SIGINT'));

@@ -141,7 +141,12 @@ export function instanceImports(grants: ComponentGrants, io: InstanceIo): Instan
     'wasi:filesystem/types': filesystem.types,
     'wasi:filesystem/preopens': filesystem.preopens,
     'wasi:http/types': httpTypes,
-    'wasi:http/outgoing-handler': outgoingHandlerImports(grants.outbound, io.log, stopped.signal),
+    'wasi:http/outgoing-handler': outgoingHandlerImports(
+      grants.outbound,
+      io.log,
+      stopped.signal,
+      io.componentId,
+    ),
     'wasi:io/error': ioErrorImports,
     'wasi:io/poll': pollImports,
     'wasi:io/streams': streamsImports,

@@ -21,7 +21,7 @@ import { type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { SKIFF_BIN, TEST_CACHE_DIR } from '../support/skiff-process.ts';
+import { SKIFF_BIN, TEST_ENV } from '../support/skiff-process.ts';
 import { type RunningServers, startServers } from './servers.ts';
 import { socketGrantFlags } from './socket-grants.ts';
 import type {
@@ -297,7 +297,7 @@ class OperationsRunner {
       : ['run', ...grants, wasm, ...op.args];
     const child = spawn(process.execPath, [this.#skiffBin, ...args], {
       cwd: folder,
-      env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR },
+      env: { ...process.env, ...TEST_ENV },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     // The guest may exit before it reads what the test writes to it.

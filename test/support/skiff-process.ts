@@ -10,10 +10,18 @@ export const REPO = resolve(import.meta.dirname, '..', '..');
 export const SKIFF_BIN = join(REPO, 'bin', 'skiff.js');
 /** One cache for the whole test run: the first test transpiles, the rest reuse it. */
 export const TEST_CACHE_DIR = join(REPO, '.skiff-cache', 'test');
+/**
+ * The tests read the server's log as text (`error: [c] request 1 …`), which is what a terminal
+ * gets; a pipe would otherwise get JSON lines. A test of the JSON format passes `--log-format json`
+ * (the flag wins) or SKIFF_LOG_FORMAT in its own `env`.
+ */
+export const TEST_ENV = { SKIFF_CACHE_DIR: TEST_CACHE_DIR, SKIFF_LOG_FORMAT: 'pretty' };
 
 export interface SkiffProcess {
   child: ChildProcess;
   url: string;
+  /** The admin listener's address, from the `Admin http://…` line printed with the ready line (none with `--admin-listen off`). */
+  adminUrl: string | undefined;
   /** Everything printed so far, stdout and stderr. */
   stdout(): string;
   stderr(): string;
@@ -32,7 +40,7 @@ export function runSkiff(
 ) {
   const child = spawn(process.execPath, [SKIFF_BIN, ...args], {
     cwd: options.cwd ?? REPO,
-    env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR, ...options.env },
+    env: { ...process.env, ...TEST_ENV, ...options.env },
   });
   const done = outcome(child);
   if (options.input !== null) child.stdin.end(options.input ?? '');
@@ -66,7 +74,7 @@ export async function startSkiffUp(
   const workers = options.allCores || args.includes('--workers') ? [] : ['--workers', '1'];
   const child = spawn(process.execPath, [SKIFF_BIN, 'up', '--listen', '127.0.0.1:0', ...workers, ...args], {
     cwd: REPO,
-    env: { ...process.env, SKIFF_CACHE_DIR: TEST_CACHE_DIR, ...options.env },
+    env: { ...process.env, ...TEST_ENV, ...options.env },
   });
   let stdout = '';
   let stderr = '';
@@ -94,6 +102,7 @@ export async function startSkiffUp(
   return {
     child,
     url,
+    adminUrl: /^Admin (http:\/\/\S+)$/m.exec(stdout)?.[1],
     stdout: () => stdout,
     stderr: () => stderr,
     async waitForOutput(pattern, ms = 5000) {

@@ -4,6 +4,7 @@
  * both answer the same way: access-denied for an unlisted label, `other(message)` when the
  * backend fails (with a host log line naming the store).
  */
+import { keyValueTracing } from '../../observability/events.ts';
 import { KeyValueError, type KeyValueStore } from './backend.ts';
 import type { AppStores } from './stores.ts';
 
@@ -21,11 +22,14 @@ export class StoreAccess {
   readonly #allowed: ReadonlySet<string>;
   readonly #stores: AppStores;
   readonly #log: (message: string) => void;
+  /** The component whose guest calls, as observers are told (events.ts). */
+  readonly component: string;
 
-  constructor(allowed: readonly string[], stores: AppStores, log: (message: string) => void) {
+  constructor(allowed: readonly string[], stores: AppStores, log: (message: string) => void, component = '') {
     this.#allowed = new Set(allowed);
     this.#stores = stores;
     this.#log = log;
+    this.component = component;
   }
 
   /** The store `label`, or undefined when the component may not open it. */
@@ -36,7 +40,14 @@ export class StoreAccess {
       );
       return undefined;
     }
-    return this.run(label, () => this.#stores.open(label));
+    const open = () => this.#stores.open(label);
+    return this.run(
+      label,
+      keyValueTracing.hasSubscribers
+        ? () =>
+            keyValueTracing.tracePromise(open, { component: this.component, store: label, operation: 'open' })
+        : open,
+    );
   }
 
   /** Runs a backend call; a failure becomes the interface's `other(message)` and a host log line. */
@@ -70,8 +81,30 @@ export class OpenedStore {
     this.access = access;
   }
 
+  #traced: KeyValueStore | undefined;
+
   run<T>(call: (store: KeyValueStore) => Promise<T>): Promise<T> {
-    return this.access.run(this.label, () => call(this.store));
+    // Observed only while someone listens; the store's own methods otherwise.
+    let store = this.store;
+    if (keyValueTracing.hasSubscribers) {
+      this.#traced ??= this.#tracedStore();
+      store = this.#traced;
+    }
+    return this.access.run(this.label, () => call(store));
+  }
+
+  /** The store with each backend call published on keyValueTracing, named as in KEY_VALUE_OPERATIONS. */
+  #tracedStore(): KeyValueStore {
+    const { store, label } = this;
+    const component = this.access.component;
+    const traced = {} as Record<string, unknown>;
+    for (const [method, operation] of Object.entries(KEY_VALUE_OPERATIONS)) {
+      const call = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method];
+      if (!call) continue;
+      traced[method] = (...args: unknown[]) =>
+        keyValueTracing.tracePromise(() => call.apply(store, args), { component, store: label, operation });
+    }
+    return traced as unknown as KeyValueStore;
   }
 
   get(key: string) {
@@ -87,3 +120,18 @@ export class OpenedStore {
     return this.run((s) => s.exists(key));
   }
 }
+
+/** Each backend call as observers name it: the WIT function it serves (`open` is the store's). */
+export const KEY_VALUE_OPERATIONS: Record<keyof KeyValueStore, string> = {
+  get: 'get',
+  set: 'set',
+  delete: 'delete',
+  exists: 'exists',
+  listKeys: 'list-keys',
+  increment: 'increment',
+  current: 'cas-current',
+  swap: 'cas-swap',
+  getMany: 'get-many',
+  setMany: 'set-many',
+  deleteMany: 'delete-many',
+};

@@ -47,7 +47,7 @@ export const keyValue: Capability<AppStores> = {
     return {
       instance: ({ log }) => {
         if (!host) {
-          const access = new StoreAccess(labels, stores, log);
+          const access = new StoreAccess(labels, stores, log, spec.id);
           host = { imports: { ...wasiKeyValueImports(access), ...spinKeyValueImports(access) } };
         }
         return host;

@@ -2,6 +2,7 @@
 import type { Component } from '../../engine/component.ts';
 import type { PooledInstance } from '../../engine/instance-pool.ts';
 import type { Deadline } from '../../engine/interrupt/guest-deadline.ts';
+import { currentAccount } from '../../engine/interrupt/time-slice.ts';
 import type { IncomingRequest, ResponseOutparam } from '../../wasi/http/messages.ts';
 import { type ComponentGrants, instanceImports } from '../../wasi/imports.ts';
 import { emptySource, lineSink } from '../../wasi/io/node-streams.ts';
@@ -32,8 +33,11 @@ export function httpInstanceFactory(
   grants: ComponentGrants,
   log: HostLog,
 ): (behind?: HttpInstance) => Promise<HttpInstance> {
-  const guestLog = (line: string) => log.guest(componentId, line);
   return async (behind) => {
+    // A guest line names the request of the run that wrote it (its CPU account), or else the
+    // request the instance serves: C's buffered stdout comes out at the reset after the call.
+    let serving: number | undefined;
+    const guestLog = (line: string) => log.guest(componentId, line, currentAccount()?.requestId ?? serving);
     const host = instanceImports(grants, {
       componentId,
       args: [],
@@ -48,7 +52,10 @@ export function httpInstanceFactory(
       const handler = guest.exports[exportName];
       const p3 = isHandlerP3(exportName);
       return {
-        handle: (request, responseOut) => handler.handle(request, responseOut),
+        handle: (request, responseOut) => {
+          serving = currentAccount()?.requestId;
+          return handler.handle(request, responseOut);
+        },
         ...(p3 ? { handleP3: (request: Request) => handler.handle(request) } : {}),
         whenIdle: () => guest.whenIdle(),
         deadline: guest.deadline,

@@ -5,7 +5,8 @@ export interface HostLog {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
-  guest(componentId: string, line: string): void;
+  /** A line the guest wrote; `requestId` when it wrote it while serving a request. */
+  guest(componentId: string, line: string, requestId?: number): void;
   trap(componentId: string, requestId: number, what: string, error: unknown): void;
 }
 

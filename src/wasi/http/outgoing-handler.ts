@@ -16,12 +16,13 @@ import * as https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { Agent, buildConnector, type Dispatcher, Pool } from 'undici';
+import { type OutboundEvent, outboundTracing } from '../../observability/events.ts';
 import { readableSource, writableSink } from '../io/node-streams.ts';
 import { type ByteSource, StreamFailure } from '../io/streams.ts';
 import { ResultError } from '../result-error.ts';
 import type { WasiHttpOutgoingHandler } from '../shapes/http.ts';
 import { IncomingBody } from './bodies.ts';
-import { type Fields, fieldsFromNode, fieldsToNode, fieldsToPairs } from './fields.ts';
+import { type Fields, fieldsFromNode, fieldsToPairs } from './fields.ts';
 import {
   type ErrorCode,
   FutureIncomingResponse,
@@ -471,11 +472,59 @@ function received(
   return new IncomingResponse(status, fieldsFromNode(rawHeaders), new IncomingBody(watched, () => trailers));
 }
 
-/** `stopped` cancels the instance's requests in flight when it is disposed. */
+/** An outbound request that failed, as its tracing channel reports it (the guest gets the code). */
+class OutboundFailed extends Error {
+  readonly errorCode: ErrorCode;
+  constructor(errorCode: ErrorCode) {
+    super(`outbound request failed: ${errorCode.tag}`);
+    this.errorCode = errorCode;
+  }
+}
+
+/**
+ * Publishes the request on outboundTracing from dispatch until its response head (or failure).
+ * The channel's subscribers fill `headers` (trace context) as it starts; `send` merges them in.
+ */
+function traced(
+  component: string,
+  target: Target,
+  send: (hostHeaders: Record<string, string>) => Promise<Outcome>,
+): Promise<Outcome> {
+  const { scheme, authority, path, method } = target;
+  const event: OutboundEvent = { component, method, url: `${scheme}://${authority}${path}`, headers: {} };
+  return outboundTracing
+    .tracePromise(async () => {
+      const outcome = await send(event.headers);
+      if (outcome.tag === 'err') throw new OutboundFailed(outcome.val);
+      event.status = outcome.val.status();
+      return outcome;
+    }, event)
+    .catch((e: unknown): Outcome => {
+      if (e instanceof OutboundFailed) return { tag: 'err', val: e.errorCode };
+      throw e;
+    });
+}
+
+/**
+ * The guest's header pairs with the host's (trace context) in place of any of the same name: the
+ * host's span is the outbound request's real parent, which the sandboxed guest cannot know.
+ */
+function withHostHeaders(pairs: Array<[string, string]>, host: Record<string, string> | undefined): string[] {
+  if (!host) return pairs.flat();
+  const names = Object.keys(host);
+  if (names.length === 0) return pairs.flat();
+  return [...pairs.filter(([name]) => !names.includes(name.toLowerCase())), ...Object.entries(host)].flat();
+}
+
+/**
+ * `stopped` cancels the instance's requests in flight when it is disposed; `component` names the
+ * instance's component to observers (events.ts).
+ */
 export function outgoingHandlerImports(
   policy: OutboundPolicy,
   describe: (message: string) => void,
   stopped: AbortSignal,
+  component = '',
 ): WasiHttpOutgoingHandler {
   // One listener for all of the instance's requests: an AbortSignal.any per request costs about as
   // much as a request to a nearby server.
@@ -521,20 +570,27 @@ export function outgoingHandlerImports(
         if (code === PROHIBITED && typeof address === 'string') prohibited(address);
         return errorCodeFor(e);
       };
-      const send = {
+      const send: Send = {
         policy,
         pooled: pooledFor(policy),
         timeouts: timeoutsOf(options),
         stopped,
         inFlight,
         failed,
+        hostHeaders: undefined,
       };
       // undici sends neither request trailers nor `OPTIONS *`.
       const viaNode =
         target.path === '*' ||
         (request.bodyTaken && declared === undefined && request.headers().has('trailer'));
+      const dispatch = () =>
+        viaNode ? sendWithNode(request, target, send) : sendWithUndici(request, target, send);
+      if (!outboundTracing.hasSubscribers) return new FutureIncomingResponse(dispatch());
       return new FutureIncomingResponse(
-        viaNode ? sendWithNode(request, target, send) : sendWithUndici(request, target, send),
+        traced(component, target, (hostHeaders) => {
+          send.hostHeaders = hostHeaders;
+          return dispatch();
+        }),
       );
     },
   };
@@ -548,6 +604,8 @@ interface Send {
   /** What `stopped` aborts: the undici requests not yet complete. */
   inFlight: Set<AbortController>;
   failed: (e: unknown) => ErrorCode;
+  /** Headers the host adds (trace context), replacing the guest's of the same name. */
+  hostHeaders: Record<string, string> | undefined;
 }
 
 function sendWithUndici(request: OutgoingRequest, target: Target, send: Send): Promise<Outcome> {
@@ -585,9 +643,10 @@ function sendWithUndici(request: OutgoingRequest, target: Target, send: Send): P
     headers: [
       'host',
       target.authority,
-      ...fieldsToPairs(request.headers())
-        .filter(([name]) => name !== 'expect')
-        .flat(),
+      ...withHostHeaders(
+        fieldsToPairs(request.headers()).filter(([name]) => name !== 'expect'),
+        send.hostHeaders,
+      ),
     ],
     body,
     signal: abort.signal,
@@ -659,7 +718,12 @@ function sendWithNode(request: OutgoingRequest, target: Target, send: Send): Pro
       path: target.path,
       // Host is the host's, as above; Node adds none when headers come as a flat list. A body
       // without a length goes chunked, which carries trailers; Node would not choose it for a GET.
-      headers: ['host', target.authority, ...fieldsToNode(request.headers()), ...chunked],
+      headers: [
+        'host',
+        target.authority,
+        ...withHostHeaders(fieldsToPairs(request.headers()), send.hostHeaders),
+        ...chunked,
+      ],
       signal: send.stopped,
     });
   } catch (e) {

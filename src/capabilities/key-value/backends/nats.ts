@@ -53,9 +53,13 @@ import {
   shortKey,
 } from './shared.ts';
 
-/** How long connecting may take, and how long a JetStream call waits for its answer. */
+/**
+ * How long connecting may take, and how long a JetStream call waits for its answer: as long as
+ * Redis's, well inside a request's 30 s, and past the seconds a busy machine can delay a publish ack
+ * under a burst of compare-and-swap retries (3 s was seen to fail there).
+ */
 const CONNECT_WAIT_MS = 3000;
-const CALL_TIMEOUT_MS = 3000;
+const CALL_TIMEOUT_MS = 5000;
 const RECONNECT_WAIT_MS = 500;
 /** An increment losing the race this long to writers of other processes gives up. */
 const INCREMENT_BUDGET_MS = 5000;

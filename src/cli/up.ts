@@ -9,6 +9,7 @@ import { recordRunningServer } from '../admin/running-servers.ts';
 import { type AdminServerOptions, startAdminServer } from '../admin/server.ts';
 import { startAppTelemetry } from '../admin/telemetry.ts';
 import { AppRuntime } from '../capabilities/app-runtime.ts';
+import { addGrants } from '../manifest/add-grants.ts';
 import { type App, DEFAULT_FRESH, DEFAULT_REUSE, type LifecycleSpec } from '../manifest/app.ts';
 import { parseDuration } from '../manifest/duration.ts';
 import { appFromComponent, loadApp } from '../manifest/load.ts';
@@ -88,16 +89,8 @@ async function appFor(o: ReturnType<typeof parseOptions>): Promise<App> {
       'no skiff.toml here: pass --from PATH (a skiff.toml or its folder) or --component FILE.wasm, or start a new app: skiff new --list',
     );
   }
-  const app = await loadApp(from);
   // Flags add grants to every component of the app, as with `spin up --env`.
-  for (const spec of app.components.values()) {
-    Object.assign(spec.environment, grants.environment);
-    spec.files.push(...grants.files);
-    spec.allowedOutboundHosts.push(...grants.allowedOutboundHosts);
-    if (grants.allowedBindAddresses.length > 0)
-      spec.allowedBindAddresses = [...(spec.allowedBindAddresses ?? []), ...grants.allowedBindAddresses];
-  }
-  return app;
+  return addGrants(await loadApp(from), grants);
 }
 
 function positiveInteger(o: ParsedOptions, name: string, max: number): number | undefined {

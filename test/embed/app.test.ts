@@ -6,22 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadApp } from '../../src/embed/index.ts';
-import type { HostLog } from '../../src/triggers/http/log.ts';
 import { writeTestApp } from '../support/app-manifest.ts';
+import { memoryLog } from '../support/memory-log.ts';
 import { startSkiffUp, TEST_CACHE_DIR } from '../support/skiff-process.ts';
-
-/** A log that keeps its lines, to assert what the host said. */
-function memoryLog(): HostLog & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(m),
-    warn: (m) => lines.push(`warning: ${m}`),
-    error: (m) => lines.push(`error: ${m}`),
-    guest: (id, line) => lines.push(`[${id}] ${line}`),
-    trap: (id, requestId, what, e) => lines.push(`trap: [${id}] ${requestId} ${what}: ${e}`),
-  };
-}
 
 const options = { cacheDir: TEST_CACHE_DIR };
 const HOSTILE = 'fixtures/rust/hostile/hostile.wasm';

@@ -12,32 +12,19 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Counter, Exports } from '../../examples/embed/plugin.d.ts';
 import { UnprovidedImportError } from '../../src/capabilities/provided.ts';
 import { ComponentCallError } from '../../src/embed/call-errors.ts';
 import { type ComponentOptions, loadComponent, type SkiffComponent } from '../../src/embed/load-component.ts';
 import { ComponentError } from '../../src/engine/binding/canonical-abi/trap.ts';
 import { ComponentLoadError } from '../../src/engine/errors.ts';
-import type { HostLog } from '../../src/triggers/http/log.ts';
+import { memoryLog } from '../support/memory-log.ts';
 import { TEST_CACHE_DIR } from '../support/skiff-process.ts';
-import type { Counter, Exports } from './plugin-exports.d.ts';
 
 const PLUGINS = [
   { language: 'rust', file: 'fixtures/rust/plugin/plugin.wasm', version: 'rust plugin 1.0' },
   { language: 'js', file: 'fixtures/js/plugin/plugin.wasm', version: 'js plugin 1.0' },
 ] as const;
-
-/** A log that keeps its lines, to assert what the guest printed. */
-function memoryLog(): HostLog & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(m),
-    warn: (m) => lines.push(`warning: ${m}`),
-    error: (m) => lines.push(`error: ${m}`),
-    guest: (id, line) => lines.push(`[${id}] ${line}`),
-    trap: (id, requestId, what, e) => lines.push(`trap: [${id}] ${requestId} ${what}: ${e}`),
-  };
-}
 
 const load = (file: string, options: ComponentOptions = {}) =>
   loadComponent<Exports>(file, { cacheDir: TEST_CACHE_DIR, log: memoryLog(), ...options });
